@@ -1,0 +1,52 @@
+"""ArchonAgents: the optional PydanticAI agents service, created only with agentsEnabled."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+
+from archon.components.app_config import AGENTS_PORT, ArchonConfig
+from archon.components.python_service import python_service_spec
+from archon.components.service import ArchonService, Footprint, footprint
+from archon.k8s.pod import Probes, Timing, WritableDir, http_probe, tcp_probe
+from archon.settings import Settings
+
+WRITABLE = (WritableDir("tmp", "/tmp", "256Mi"),)
+
+# Liveness only checks the listener, so a slow dependency never restarts the pod.
+PROBES = Probes(
+    startup=tcp_probe(AGENTS_PORT, Timing(initial_delay=5, period=5, timeout=3, failures=24)),
+    liveness=tcp_probe(AGENTS_PORT, Timing(initial_delay=0, period=20, timeout=5, failures=3)),
+    readiness=http_probe("/health", AGENTS_PORT, Timing(initial_delay=0, period=10, timeout=5, failures=3)),
+)
+
+
+class ArchonAgents(ArchonService):
+    """archon-agents on port 8052."""
+
+    type_token = "archon:index:ArchonAgents"
+
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Settings,
+        config: ArchonConfig,
+        namespace: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        spec = python_service_spec(
+            settings,
+            config,
+            name="archon-agents",
+            component="agents",
+            port=AGENTS_PORT,
+            service=settings.agents,
+            probes=PROBES,
+            writable=WRITABLE,
+        )
+        super().__init__(resource_name, spec, settings, namespace, opts)
+
+    @staticmethod
+    def footprint(settings: Settings) -> Footprint:
+        return footprint(settings.agents)

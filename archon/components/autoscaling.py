@@ -1,0 +1,104 @@
+"""Autoscaling: HorizontalPodAutoscalers and PodDisruptionBudgets of the scalable services."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from archon.components.service import ArchonService
+from archon.k8s import labels as kl
+from archon.settings import ScalableServiceSettings, Settings
+
+# The guide's behaviour: scale up fast (double every 30 s), scale down slowly (half per minute
+# after 5 minutes of lower load), so crawl bursts get capacity and do not flap.
+BEHAVIOR = {
+    "scaleDown": {
+        "stabilizationWindowSeconds": 300,
+        "policies": [{"type": "Percent", "value": 50, "periodSeconds": 60}],
+    },
+    "scaleUp": {
+        "stabilizationWindowSeconds": 30,
+        "policies": [{"type": "Percent", "value": 100, "periodSeconds": 30}],
+    },
+}
+
+
+def _metric(resource: str, utilization: int) -> dict:
+    return {
+        "type": "Resource",
+        "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": utilization}},
+    }
+
+
+class Autoscaling(pulumi.ComponentResource):
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Settings,
+        services: Sequence[ArchonService],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__("archon:index:Autoscaling", resource_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.autoscalers: list[k8s.autoscaling.v2.HorizontalPodAutoscaler] = []
+        self.budgets: list[k8s.policy.v1.PodDisruptionBudget] = []
+
+        for service in services:
+            scaling = service.spec.service
+            if not isinstance(scaling, ScalableServiceSettings):
+                continue
+            name = service.spec.name
+
+            def metadata(suffix: str) -> dict:
+                return {
+                    "name": f"{name}-{suffix}",
+                    "namespace": service.deployment.metadata["namespace"],
+                    "labels": kl.labels(name, settings.namespace, service.spec.component),
+                }
+
+            if scaling.autoscaling:
+                metrics = [_metric("cpu", scaling.cpu_utilization)]
+                if scaling.memory_utilization:
+                    metrics.append(_metric("memory", scaling.memory_utilization))
+                self.autoscalers.append(
+                    k8s.autoscaling.v2.HorizontalPodAutoscaler(
+                        f"{name}-hpa",
+                        metadata=metadata("hpa"),
+                        spec={
+                            "scaleTargetRef": {
+                                "apiVersion": "apps/v1",
+                                "kind": "Deployment",
+                                "name": service.deployment.metadata["name"],
+                            },
+                            "minReplicas": scaling.min_replicas,
+                            "maxReplicas": scaling.max_replicas,
+                            "metrics": metrics,
+                            "behavior": BEHAVIOR,
+                        },
+                        opts=child,
+                    )
+                )
+            if scaling.disruption_budget:
+                # Settings guarantee at least 2 pods here, so minAvailable 1 never blocks a drain;
+                # AlwaysAllow lets a drain evict pods that are not ready anyway.
+                self.budgets.append(
+                    k8s.policy.v1.PodDisruptionBudget(
+                        f"{name}-pdb",
+                        metadata=metadata("pdb"),
+                        spec={
+                            "minAvailable": 1,
+                            "selector": {"matchLabels": service.selector},
+                            "unhealthyPodEvictionPolicy": "AlwaysAllow",
+                        },
+                        opts=child,
+                    )
+                )
+
+        self.register_outputs(
+            {
+                "autoscalers": [hpa.metadata["name"] for hpa in self.autoscalers],
+                "disruptionBudgets": [pdb.metadata["name"] for pdb in self.budgets],
+            }
+        )

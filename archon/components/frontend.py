@@ -1,0 +1,56 @@
+"""ArchonFrontend: the static React build served by nginx as UID 101 on port 3737."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+
+from archon.components.app_config import UI_PORT
+from archon.components.service import ArchonService, Footprint, ServiceSpec, footprint
+from archon.k8s.pod import Probes, Timing, WritableDir, http_probe
+from archon.settings import Settings
+
+NGINX_UID = 101
+
+# nginx writes its cache, pid file and logs; /tmp for anything an image's config puts there.
+WRITABLE = (
+    WritableDir("nginx-cache", "/var/cache/nginx", "128Mi"),
+    WritableDir("nginx-run", "/var/run", "16Mi"),
+    WritableDir("nginx-logs", "/var/log/nginx", "64Mi"),
+    WritableDir("tmp", "/tmp", "64Mi"),
+)
+
+# Static files only: nothing behind / depends on another service.
+PROBES = Probes(
+    liveness=http_probe("/", UI_PORT, Timing(initial_delay=5, period=20, timeout=3, failures=3)),
+    readiness=http_probe("/", UI_PORT, Timing(initial_delay=2, period=10, timeout=3, failures=3)),
+)
+
+
+class ArchonFrontend(ArchonService):
+    """archon-frontend on port 3737."""
+
+    type_token = "archon:index:ArchonFrontend"
+
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Settings,
+        namespace: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        spec = ServiceSpec(
+            name="archon-frontend",
+            component="frontend",
+            port=UI_PORT,
+            service=settings.frontend,
+            uid=NGINX_UID,
+            probes=PROBES,
+            writable=WRITABLE,
+        )
+        super().__init__(resource_name, spec, settings, namespace, opts)
+
+    @staticmethod
+    def footprint(settings: Settings) -> Footprint:
+        return footprint(settings.frontend)

@@ -1,0 +1,112 @@
+"""ArchonIngress: HTTPS entry points for the UI, the API and (when so exposed) MCP.
+
+The nginx frontend image does not proxy: the browser calls `/api/...` and `/health` on the UI's
+host, so the Ingress sends those paths to archon-server and everything else to the frontend.
+Archon keeps crawl progress (server) and MCP sessions (mcp) in process memory, so when either runs
+more than one pod the Ingress pins clients to a pod: a cookie for browsers, a hash of the
+`Mcp-Session-Id` header for MCP clients (ingress-nginx annotations; settings refuse more than one
+pod without them).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from archon.components.app_config import MCP_PORT, SERVER_PORT, UI_PORT
+from archon.k8s import labels as kl
+from archon.settings import McpExposure, Settings
+
+NGINX = "nginx.ingress.kubernetes.io"
+
+COOKIE_AFFINITY = {
+    f"{NGINX}/affinity": "cookie",
+    f"{NGINX}/affinity-mode": "persistent",
+    f"{NGINX}/session-cookie-name": "archon-server-affinity",
+    # The cookie set on the page load must also travel with /api calls.
+    f"{NGINX}/session-cookie-path": "/",
+    f"{NGINX}/session-cookie-samesite": "Lax",
+    f"{NGINX}/session-cookie-secure": "true",
+    f"{NGINX}/session-cookie-max-age": "86400",
+}
+
+MCP_STREAMING = {
+    # Streamable HTTP keeps responses open (SSE): no buffering, long reads.
+    f"{NGINX}/proxy-buffering": "off",
+    f"{NGINX}/proxy-read-timeout": "3600",
+    f"{NGINX}/proxy-send-timeout": "3600",
+}
+MCP_SESSION_AFFINITY = {f"{NGINX}/upstream-hash-by": "$http_mcp_session_id"}
+
+
+def _path(path: str, path_type: str, service: str, port: int) -> dict:
+    return {
+        "path": path,
+        "pathType": path_type,
+        "backend": {"service": {"name": service, "port": {"number": port}}},
+    }
+
+
+class ArchonIngress(pulumi.ComponentResource):
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Settings,
+        namespace: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__("archon:index:ArchonIngress", resource_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.ingresses: list[k8s.networking.v1.Ingress] = []
+
+        def ingress(name: str, host: str, paths: list[dict], annotations: dict[str, str]) -> None:
+            spec: dict = {
+                "ingressClassName": settings.ingress_class_name,
+                "rules": [{"host": host, "http": {"paths": paths}}],
+            }
+            if settings.tls:
+                annotations = {**annotations, "cert-manager.io/cluster-issuer": settings.tls_issuer}
+                spec["tls"] = [{"hosts": [host], "secretName": f"{name}-tls"}]
+                if settings.nginx_ingress:
+                    annotations[f"{NGINX}/ssl-redirect"] = "true"
+            self.ingresses.append(
+                k8s.networking.v1.Ingress(
+                    name,
+                    metadata={
+                        "name": name,
+                        "namespace": namespace,
+                        "labels": kl.labels(name, settings.namespace, "ingress"),
+                        "annotations": annotations,
+                    },
+                    spec=spec,
+                    opts=child,
+                )
+            )
+
+        annotations: dict[str, str] = {}
+        if settings.nginx_ingress:
+            annotations[f"{NGINX}/proxy-body-size"] = settings.upload_max_body_size
+            if settings.server.multi_replica:
+                annotations.update(COOKIE_AFFINITY)
+                if not settings.tls:
+                    annotations[f"{NGINX}/session-cookie-secure"] = "false"
+        ingress(
+            "archon",
+            settings.ui_host,
+            [
+                _path("/api", "Prefix", "archon-server", SERVER_PORT),
+                _path("/health", "Exact", "archon-server", SERVER_PORT),
+                _path("/", "Prefix", "archon-frontend", UI_PORT),
+            ],
+            annotations,
+        )
+
+        if settings.mcp_exposure is McpExposure.INGRESS:
+            annotations = dict(MCP_STREAMING) if settings.nginx_ingress else {}
+            if settings.mcp.replicas > 1:
+                annotations.update(MCP_SESSION_AFFINITY)
+            ingress("archon-mcp", settings.mcp_host, [_path("/mcp", "Prefix", "archon-mcp", MCP_PORT)], annotations)
+
+        self.register_outputs({"ingresses": [i.metadata["name"] for i in self.ingresses]})

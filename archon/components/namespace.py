@@ -1,0 +1,92 @@
+"""ArchonNamespace: the Namespace with Pod Security "restricted" enforced, a ResourceQuota sized
+from the services it will run, and a LimitRange for anything started by hand in it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from archon.components.service import Footprint
+from archon.k8s import labels as kl
+from archon.k8s.quantity import format_bytes, format_cpu
+from archon.settings import McpExposure, Settings
+
+# The labels belong on the Namespace: on a pod template (where the guide put them) they do nothing.
+POD_SECURITY = {
+    f"pod-security.kubernetes.io/{mode}{suffix}": value
+    for mode in ("enforce", "audit", "warn")
+    for suffix, value in (("", "restricted"), ("-version", "latest"))
+}
+
+
+def quota_hard(settings: Settings, footprints: Sequence[Footprint]) -> dict[str, str]:
+    """Exactly what the stack may use at its peak: every pod at its ceiling plus a rollout surge."""
+
+    def total(kind: str, resource: str) -> Decimal:
+        return sum((getattr(f, kind).get(resource, Decimal(0)) * f.pods for f in footprints), Decimal(0))
+
+    hard = {"pods": str(sum(f.pods for f in footprints))}
+    for kind in ("requests", "limits"):
+        hard[f"{kind}.cpu"] = format_cpu(total(kind, "cpu"))
+        hard[f"{kind}.memory"] = format_bytes(total(kind, "memory"))
+        hard[f"{kind}.ephemeral-storage"] = format_bytes(total(kind, "ephemeral-storage"))
+    # Archon is stateless (all data in Supabase): no volume claims. The only Service reachable
+    # from outside the cluster is MCP's LoadBalancer, when so exposed (it takes a node port too).
+    exposed = "1" if settings.mcp_exposure is McpExposure.LOAD_BALANCER else "0"
+    hard["persistentvolumeclaims"] = "0"
+    hard["services.loadbalancers"] = exposed
+    hard["services.nodeports"] = exposed
+    return hard
+
+
+class ArchonNamespace(pulumi.ComponentResource):
+    def __init__(
+        self,
+        resource_name: str,
+        settings: Settings,
+        footprints: Sequence[Footprint],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__("archon:index:ArchonNamespace", resource_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        instance = settings.namespace
+
+        self.namespace = k8s.core.v1.Namespace(
+            settings.namespace,
+            metadata={
+                "name": settings.namespace,
+                "labels": {**kl.labels("archon", instance, "namespace"), **POD_SECURITY},
+            },
+            opts=child,
+        )
+        self.name: pulumi.Output[str] = self.namespace.metadata["name"]
+
+        def metadata(name: str) -> dict:
+            return {"name": name, "namespace": self.name, "labels": kl.labels(name, instance, "namespace")}
+
+        self.quota = k8s.core.v1.ResourceQuota(
+            "archon-quota",
+            metadata=metadata("archon-quota"),
+            spec={"hard": quota_hard(settings, footprints)},
+            opts=child,
+        )
+        # Defaults for containers that the program does not create (kubectl debug, run, ...), which
+        # the quota would otherwise refuse for lack of requests and limits.
+        self.limit_range = k8s.core.v1.LimitRange(
+            "archon-limits",
+            metadata=metadata("archon-limits"),
+            spec={
+                "limits": [
+                    {
+                        "type": "Container",
+                        "defaultRequest": {"cpu": "50m", "memory": "64Mi", "ephemeral-storage": "64Mi"},
+                        "default": {"cpu": "250m", "memory": "256Mi", "ephemeral-storage": "256Mi"},
+                    }
+                ]
+            },
+            opts=child,
+        )
+        self.register_outputs({"name": self.name, "quota": self.quota.metadata["name"]})

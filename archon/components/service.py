@@ -1,0 +1,205 @@
+"""ArchonService: the one building block behind every Archon service.
+
+It creates a ServiceAccount (no token mounted), a Deployment whose pods meet Pod Security
+"restricted" with a read-only root filesystem, and a ClusterIP Service whose name is the
+service's hostname (`archon-server`, ...) with port == targetPort, which both image families rely
+on. Service-specific components only describe what differs: image, port, probes, writable paths,
+environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar, Optional, Sequence
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from archon.k8s import labels as kl
+from archon.k8s.pod import (
+    Manifest,
+    Probes,
+    WritableDir,
+    container_security_context,
+    pod_security_context,
+    resources,
+)
+from archon.k8s.quantity import parse_quantity
+from archon.settings import ScalableServiceSettings, ServiceSettings, Settings
+from archon.settings.rules import MUTABLE_TAG
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything that makes one Archon service what it is."""
+
+    name: str  # Deployment, Service and ServiceAccount name; also the in-cluster hostname
+    component: str  # app.kubernetes.io/component and the container's name
+    port: int
+    service: ServiceSettings
+    uid: int
+    probes: Probes
+    writable: Sequence[WritableDir]
+    env: Sequence[Manifest] = ()
+    env_from: Sequence[Manifest] = ()
+    init_containers: Sequence[Manifest] = ()
+    pod_annotations: dict[str, str] = field(default_factory=dict)
+    # Route each client to one pod (in-memory state); for in-cluster callers of the ClusterIP.
+    client_ip_affinity: bool = False
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """What a service may claim from the namespace quota at its peak (all pods plus a surge pod)."""
+
+    pods: int
+    requests: dict[str, Decimal]
+    limits: dict[str, Decimal]
+
+
+def pull_policy(settings: ServiceSettings) -> str:
+    """A moving tag must be pulled every time; a pinned image never changes under its name."""
+    return "Always" if not settings.digest and MUTABLE_TAG.match(settings.tag) else "IfNotPresent"
+
+
+def autoscaled(settings: ServiceSettings) -> bool:
+    return isinstance(settings, ScalableServiceSettings) and settings.autoscaling
+
+
+def ceiling_replicas(settings: ServiceSettings) -> int:
+    if isinstance(settings, ScalableServiceSettings):
+        return settings.ceiling_replicas
+    return settings.replicas
+
+
+def footprint(settings: ServiceSettings, init_containers: Sequence[Manifest] = ()) -> Footprint:
+    """A pod's effective resources are the larger of its init containers and its app container."""
+
+    def effective(kind: str, main: dict[str, str]) -> dict[str, Decimal]:
+        result = {name: parse_quantity(value) for name, value in main.items()}
+        for init in init_containers:
+            for name, value in init["resources"][kind].items():
+                result[name] = max(result.get(name, Decimal(0)), parse_quantity(value))
+        return result
+
+    return Footprint(
+        pods=ceiling_replicas(settings) + 1,  # maxSurge 1 during a rollout
+        requests=effective("requests", settings.requests),
+        limits=effective("limits", settings.limits),
+    )
+
+
+class ArchonService(pulumi.ComponentResource):
+    """ServiceAccount + Deployment + Service for one Archon service, secure by default."""
+
+    type_token: ClassVar[str] = "archon:index:ArchonService"
+
+    def __init__(
+        self,
+        resource_name: str,
+        spec: ServiceSpec,
+        settings: Settings,
+        namespace: pulumi.Input[str],
+        opts: Optional[pulumi.ResourceOptions] = None,
+    ) -> None:
+        super().__init__(self.type_token, resource_name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        instance = settings.namespace
+        version = spec.service.digest or spec.service.tag
+        self.labels = kl.labels(spec.name, instance, spec.component, version)
+        self.selector = kl.selector(spec.name, instance)
+        self.spec = spec
+
+        def metadata(**extra: Any) -> Manifest:
+            return {"name": spec.name, "namespace": namespace, "labels": self.labels, **extra}
+
+        self.service_account = k8s.core.v1.ServiceAccount(
+            spec.name,
+            metadata=metadata(),
+            automount_service_account_token=False,
+            opts=child,
+        )
+        self.deployment = k8s.apps.v1.Deployment(
+            spec.name,
+            metadata=metadata(),
+            spec=self._deployment_spec(spec, settings),
+            opts=child,
+        )
+        service_spec: Manifest = {
+            "type": "ClusterIP",
+            "selector": self.selector,
+            "ports": [{"name": "http", "port": spec.port, "targetPort": spec.port, "protocol": "TCP"}],
+        }
+        if spec.client_ip_affinity:
+            service_spec["sessionAffinity"] = "ClientIP"
+        self.service = k8s.core.v1.Service(spec.name, metadata=metadata(), spec=service_spec, opts=child)
+
+        self.image = spec.service.image_ref
+        self.register_outputs(
+            {
+                "deployment": self.deployment.metadata["name"],
+                "service": self.service.metadata["name"],
+                "image": self.image,
+                **self._extra_resources(settings, metadata, child),
+            }
+        )
+
+    def _extra_resources(self, settings: Settings, metadata: Any, opts: pulumi.ResourceOptions) -> Manifest:
+        """Hook for a service's own additional children; returns their outputs."""
+        return {}
+
+    def _deployment_spec(self, spec: ServiceSpec, settings: Settings) -> Manifest:
+        service = spec.service
+        container: Manifest = {
+            "name": spec.component,
+            "image": service.image_ref,
+            "imagePullPolicy": pull_policy(service),
+            "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
+            "resources": resources(service.requests, service.limits),
+            "securityContext": container_security_context(spec.uid),
+            "volumeMounts": [w.mount() for w in spec.writable],
+            **spec.probes.fields(),
+        }
+        if spec.env_from:
+            container["envFrom"] = list(spec.env_from)
+        if spec.env:
+            container["env"] = list(spec.env)
+
+        pod: Manifest = {
+            "serviceAccountName": spec.name,
+            "automountServiceAccountToken": False,
+            # Service links would inject ARCHON_SERVER_PORT=tcp://... and friends, the very names
+            # Archon reads its ports from; the program sets every variable it needs explicitly.
+            "enableServiceLinks": False,
+            "securityContext": pod_security_context(spec.uid),
+            "containers": [container],
+            "volumes": [w.volume() for w in spec.writable],
+        }
+        if spec.init_containers:
+            pod["initContainers"] = list(spec.init_containers)
+        if ceiling_replicas(service) > 1:
+            pod["topologySpreadConstraints"] = [
+                {
+                    "maxSkew": 1,
+                    "topologyKey": "kubernetes.io/hostname",
+                    "whenUnsatisfiable": "ScheduleAnyway",
+                    "labelSelector": {"matchLabels": self.selector},
+                }
+            ]
+
+        template_metadata: Manifest = {"labels": self.labels}
+        if spec.pod_annotations:
+            template_metadata["annotations"] = dict(spec.pod_annotations)
+
+        deployment: Manifest = {
+            "selector": {"matchLabels": self.selector},
+            "revisionHistoryLimit": 5,
+            # Surge before stopping an old pod: a single-replica service stays up during a rollout.
+            "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}},
+            "template": {"metadata": template_metadata, "spec": pod},
+        }
+        if not autoscaled(service):
+            # With an autoscaler the HPA owns the replica count; setting it here would fight it.
+            deployment["replicas"] = service.replicas
+        return deployment

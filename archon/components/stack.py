@@ -1,0 +1,80 @@
+"""ArchonStack: the whole deployment, wired from validated settings."""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from archon.components.agents import ArchonAgents
+from archon.components.app_config import ArchonConfig
+from archon.components.autoscaling import Autoscaling
+from archon.components.frontend import ArchonFrontend
+from archon.components.ingress import ArchonIngress
+from archon.components.mcp import ArchonMcp
+from archon.components.namespace import ArchonNamespace
+from archon.components.network import NetworkPolicies
+from archon.components.server import ArchonServer
+from archon.settings import McpExposure, Settings
+
+
+def kubernetes_provider(settings: Settings) -> k8s.Provider:
+    """An explicit provider: a stack deploys only where its settings say, never to the current context."""
+    options: dict = {}
+    if settings.render_yaml_to_directory:
+        options["render_yaml_to_directory"] = settings.render_yaml_to_directory
+    else:
+        options["context"] = settings.kube_context
+    if settings.secrets.kubeconfig is not None:
+        options["kubeconfig"] = pulumi.Output.secret(settings.secrets.kubeconfig.get_secret_value())
+    return k8s.Provider(f"archon-{settings.stack}", **options)
+
+
+def mcp_client_config(settings: Settings) -> str:
+    """What to paste into an MCP client's configuration (Claude Code, Cursor, ...)."""
+    return json.dumps({"mcpServers": {"archon": {"type": "http", "url": settings.mcp_url}}}, indent=2)
+
+
+class ArchonStack(pulumi.ComponentResource):
+    def __init__(self, resource_name: str, settings: Settings, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        provider = kubernetes_provider(settings)
+        super().__init__(
+            "archon:index:ArchonStack",
+            resource_name,
+            None,
+            pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(providers={"kubernetes": provider})),
+        )
+        child = pulumi.ResourceOptions(parent=self)
+
+        service_types = [ArchonServer, ArchonMcp, ArchonFrontend] + ([ArchonAgents] if settings.agents_enabled else [])
+        self.namespace = ArchonNamespace(
+            "namespace", settings, [kind.footprint(settings) for kind in service_types], opts=child
+        )
+        ns = self.namespace.name
+        self.config = ArchonConfig("config", settings, ns, opts=child)
+
+        self.server = ArchonServer("server", settings, self.config, ns, opts=child)
+        self.mcp = ArchonMcp("mcp", settings, self.config, ns, opts=child)
+        self.frontend = ArchonFrontend("frontend", settings, ns, opts=child)
+        self.agents = ArchonAgents("agents", settings, self.config, ns, opts=child) if settings.agents_enabled else None
+        services = [s for s in (self.server, self.mcp, self.frontend, self.agents) if s is not None]
+
+        self.network = NetworkPolicies("network", settings, ns, opts=child)
+        self.autoscaling = Autoscaling("autoscaling", settings, services, opts=child)
+        self.ingress = ArchonIngress("ingress", settings, ns, opts=child)
+
+        self.outputs = {
+            "namespace": ns,
+            "uiUrl": settings.ui_url,
+            "mcpUrl": settings.mcp_url,
+            "mcpPublicUrl": settings.mcp_public_url,
+            "images": {s.spec.component: s.image for s in services},
+            "mcpClientConfig": mcp_client_config(settings),
+        }
+        if settings.mcp_exposure is McpExposure.NONE:
+            self.outputs["mcpAccess"] = (
+                f"kubectl -n {settings.namespace} port-forward svc/archon-mcp {settings.mcp_port}:8051"
+            )
+        self.register_outputs(self.outputs)

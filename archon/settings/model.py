@@ -1,0 +1,239 @@
+"""Typed, validated settings for one stack.
+
+The model mirrors the `config:` block of Pulumi.yaml, which declares every non-secret key with its
+type, description and default (the engine applies those defaults before the program runs, and a
+test keeps this model and Pulumi.yaml in step). Per-service settings are nested models whose keys
+are flattened with the service's name as prefix: `server.replicas` is `archon:serverReplicas`.
+
+Field validation lives here; rules that relate several fields live in `rules.py`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from enum import Enum
+from typing import Annotated, Optional
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
+
+from archon.k8s.quantity import parse_quantity
+
+
+class Environment(str, Enum):
+    """How strict the rules are: production refuses mutable image tags and plain HTTP."""
+
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class McpExposure(str, Enum):
+    """How MCP clients outside the cluster reach archon-mcp."""
+
+    NONE = "none"  # only through `kubectl port-forward`
+    INGRESS = "ingress"  # its own HTTPS host on the ingress controller
+    LOAD_BALANCER = "loadBalancer"  # a LoadBalancer Service on port 8051
+
+
+class LogLevel(str, Enum):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+def _quantity(value: str) -> str:
+    parse_quantity(value)  # raises ValueError with a readable message
+    return value
+
+
+def _cidr(value: str) -> str:
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a CIDR block such as 10.0.0.0/8 ({exc})") from None
+    return value
+
+
+def _label(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9./_-]+=[A-Za-z0-9._-]{0,63}", value):
+        raise ValueError(f"{value!r} is not a label selector term of the form key=value")
+    return value
+
+
+_DNS_LABEL = r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?"
+_HOSTNAME = rf"{_DNS_LABEL}(\.{_DNS_LABEL})*"
+
+# `examples` feed the "Fix: pulumi config set ..." line of a validation error.
+Quantity = Annotated[str, AfterValidator(_quantity), Field(examples=["500m", "768Mi"])]
+Cidr = Annotated[str, AfterValidator(_cidr), Field(examples=["10.0.0.0/8"])]
+LabelTerm = Annotated[str, AfterValidator(_label), Field(examples=["k8s-app=kube-dns"])]
+DnsLabel = Annotated[str, Field(pattern=rf"^{_DNS_LABEL}$", max_length=63, examples=["archon"])]
+Hostname = Annotated[
+    str, Field(pattern=rf"^({_HOSTNAME})?$", max_length=253, examples=["archon.example.com"])
+]
+ImageRepository = Annotated[
+    str, Field(pattern=r"^[a-z0-9]+([._/:-][a-z0-9]+)*$", examples=["registry.example.com/archon/server"])
+]
+ImageTag = Annotated[
+    str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$", examples=["v1.2.3"])
+]
+ImageDigest = Annotated[str, Field(pattern=r"^(sha256:[a-f0-9]{64})?$", examples=["sha256:<64 hex digits>"])]
+Percent = Annotated[int, Field(ge=1, le=100, examples=[70])]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+
+class ServiceSettings(_Strict):
+    """Image, size and replica count of one Archon service."""
+
+    image: ImageRepository
+    tag: ImageTag
+    digest: ImageDigest
+    replicas: int = Field(ge=1, le=50)
+    cpu_request: Quantity
+    cpu_limit: Quantity
+    memory_request: Quantity
+    memory_limit: Quantity
+    ephemeral_storage_request: Quantity
+    ephemeral_storage_limit: Quantity
+
+    @property
+    def image_ref(self) -> str:
+        """The reference a pod pulls: a digest pins the image even when a tag is also given."""
+        ref = self.image + (f":{self.tag}" if self.tag else "")
+        return ref + (f"@{self.digest}" if self.digest else "")
+
+    @property
+    def requests(self) -> dict[str, str]:
+        return {
+            "cpu": self.cpu_request,
+            "memory": self.memory_request,
+            "ephemeral-storage": self.ephemeral_storage_request,
+        }
+
+    @property
+    def limits(self) -> dict[str, str]:
+        return {
+            "cpu": self.cpu_limit,
+            "memory": self.memory_limit,
+            "ephemeral-storage": self.ephemeral_storage_limit,
+        }
+
+
+class ScalableServiceSettings(ServiceSettings):
+    """A service that may run behind a HorizontalPodAutoscaler and a PodDisruptionBudget."""
+
+    autoscaling: bool
+    min_replicas: int = Field(ge=1, le=50)
+    max_replicas: int = Field(ge=1, le=50)
+    cpu_utilization: Percent
+    memory_utilization: Annotated[int, Field(ge=0, le=100)]  # 0: not a scaling metric
+    disruption_budget: bool
+
+    @property
+    def floor_replicas(self) -> int:
+        """The fewest pods this service runs in normal operation."""
+        return self.min_replicas if self.autoscaling else self.replicas
+
+    @property
+    def ceiling_replicas(self) -> int:
+        """The most pods this service runs in normal operation."""
+        return self.max_replicas if self.autoscaling else self.replicas
+
+    @property
+    def multi_replica(self) -> bool:
+        return self.ceiling_replicas > 1
+
+
+class SecretSettings(_Strict):
+    """Credentials, held as `SecretStr` so they never show in a repr, log or error message.
+
+    With `existing_secret` set, none of the values is read: the pods use that Secret's keys.
+    """
+
+    existing_secret: Annotated[str, Field(pattern=rf"^({_DNS_LABEL}(\.{_DNS_LABEL})*)?$")]
+    supabase_url: Optional[SecretStr] = None
+    supabase_service_key: Optional[SecretStr] = None
+    openai_api_key: Optional[SecretStr] = None
+    logfire_token: Optional[SecretStr] = None
+    kubeconfig: Optional[SecretStr] = None
+
+
+class Settings(_Strict):
+    """Everything one stack of the program needs, validated."""
+
+    stack: str
+    environment: Environment
+    namespace: DnsLabel
+    kube_context: str
+    render_yaml_to_directory: str
+    log_level: LogLevel
+    allow_mutable_tags: bool
+
+    ui_host: Hostname
+    tls_issuer: str
+    ingress_class_name: str
+    ingress_namespace: DnsLabel
+    ingress_pod_labels: list[LabelTerm]
+    upload_max_body_size: Annotated[str, Field(pattern=r"^[0-9]+[kmg]?$")]
+
+    mcp_public_url: str
+    mcp_exposure: McpExposure
+    mcp_load_balancer_source_ranges: list[Cidr]
+    mcp_load_balancer_annotations: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9./_-]+=.*$", examples=["metallb.universe.tf/allow-shared-ip=archon"])]]
+
+    agents_enabled: bool
+    prometheus_scrape: bool
+    prometheus_namespace: DnsLabel
+
+    dns_namespace: DnsLabel
+    dns_pod_labels: list[LabelTerm]
+    internet_egress_except: list[Cidr]
+    crawler_egress_ports: list[Annotated[int, Field(ge=1, le=65535, examples=[443])]]
+
+    server: ScalableServiceSettings
+    mcp: ServiceSettings
+    agents: ServiceSettings
+    frontend: ScalableServiceSettings
+
+    secrets: SecretSettings
+
+    @property
+    def production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def mcp_host(self) -> str:
+        return self.mcp_public_url.rsplit(":", 1)[0]
+
+    @property
+    def mcp_port(self) -> int:
+        return int(self.mcp_public_url.rsplit(":", 1)[1])
+
+    @property
+    def tls(self) -> bool:
+        return bool(self.tls_issuer)
+
+    @property
+    def nginx_ingress(self) -> bool:
+        """Session affinity is configured with ingress-nginx annotations."""
+        return self.ingress_class_name == "nginx"
+
+    @property
+    def ui_url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://{self.ui_host}"
+
+    @property
+    def mcp_url(self) -> str:
+        """The URL an MCP client connects to (streamable HTTP at /mcp)."""
+        if self.mcp_exposure is McpExposure.INGRESS:
+            return f"https://{self.mcp_host}/mcp" if self.tls else f"http://{self.mcp_host}/mcp"
+        return f"http://{self.mcp_public_url}/mcp"
+
+
+def label_terms_to_dict(terms: list[str]) -> dict[str, str]:
+    """`["k=v", ...]` (how Pulumi config holds labels and annotations) to a map."""
+    return dict(term.split("=", 1) for term in terms)

@@ -1,0 +1,266 @@
+"""Rules that relate several settings; each broken rule becomes one `Problem` with its fix.
+
+Field-level checks (types, formats, ranges) are done by the pydantic model first; these run only
+on a model that is already well-formed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import json
+import re
+from typing import Callable, Iterator
+from urllib.parse import urlsplit
+
+from archon.k8s.quantity import parse_quantity
+from archon.settings.keys import SERVICES, key_for, set_command
+from archon.settings.model import McpExposure, ScalableServiceSettings, Settings
+from archon.settings.problems import Problem
+
+Rule = Callable[[Settings], Iterator[Problem]]
+_RULES: list[Rule] = []
+
+# Tags that are moved to new images by design. A digest pins an image whatever its tag says.
+MUTABLE_TAG = re.compile(r"^(|latest|.*-latest|latest-.*|main|master|edge|nightly|dev|stable)$")
+_HOST_PORT = re.compile(r"^(?P<host>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*):(?P<port>[0-9]{1,5})$")
+
+
+def rule(fn: Rule) -> Rule:
+    _RULES.append(fn)
+    return fn
+
+
+def check(settings: Settings) -> list[Problem]:
+    return [problem for fn in _RULES for problem in fn(settings)]
+
+
+def _problem(path: tuple[str, ...], message: str, value: object = None, fix: str | None = None) -> Problem:
+    key = key_for(*path)
+    return Problem(key.name, message, fix or set_command(key, value))
+
+
+def _scalable(settings: Settings) -> Iterator[tuple[str, ScalableServiceSettings]]:
+    for name in SERVICES:
+        service = getattr(settings, name)
+        if isinstance(service, ScalableServiceSettings):
+            yield name, service
+
+
+def _active_services(settings: Settings) -> Iterator[str]:
+    return (name for name in SERVICES if name != "agents" or settings.agents_enabled)
+
+
+@rule
+def kubernetes_target(settings: Settings) -> Iterator[Problem]:
+    if not settings.kube_context and not settings.render_yaml_to_directory:
+        yield _problem(
+            ("kube_context",),
+            "names no Kubernetes context; the program never deploys into whatever context is current",
+            "<context name from `kubectl config get-contexts`>",
+        )
+
+
+@rule
+def ui_has_a_host(settings: Settings) -> Iterator[Problem]:
+    # The UI calls /api on its own host and nginx does not proxy: only the Ingress joins the two.
+    if not settings.ui_host:
+        yield _problem(("ui_host",), "names no host for the UI and API Ingress", "archon.example.com")
+
+
+@rule
+def production_needs_https(settings: Settings) -> Iterator[Problem]:
+    if settings.production and not settings.tls_issuer:
+        yield _problem(
+            ("tls_issuer",),
+            "production serves HTTPS only; name the cert-manager ClusterIssuer that signs its certificate",
+            "letsencrypt-prod",
+        )
+
+
+@rule
+def production_pins_images(settings: Settings) -> Iterator[Problem]:
+    if not settings.production or settings.allow_mutable_tags:
+        return
+    for name in _active_services(settings):
+        service = getattr(settings, name)
+        if not service.digest and MUTABLE_TAG.match(service.tag):
+            yield _problem(
+                (name, "tag"),
+                f"{service.tag or '(empty)'!s} is a mutable tag; production runs pinned images "
+                f"(a version tag or a digest), or set {key_for('allow_mutable_tags').full_name} true "
+                "to accept the risk",
+                "v1.2.3",
+            )
+
+
+@rule
+def mcp_public_url_matches_exposure(settings: Settings) -> Iterator[Problem]:
+    match = _HOST_PORT.match(settings.mcp_public_url)
+    if not match or not 0 < int(match["port"]) < 65536:
+        yield _problem(
+            ("mcp_public_url",),
+            f"{settings.mcp_public_url!r} is not host:port (a DNS name or IP, no scheme, no path)",
+            "archon.example.com:8051",
+        )
+        return
+    host, port = match["host"], int(match["port"])
+    local = host in ("localhost", "127.0.0.1")
+    exposure = settings.mcp_exposure
+    if exposure is McpExposure.NONE and not local:
+        yield _problem(
+            ("mcp_public_url",),
+            f"MCP is not exposed (mcpExposure none), so clients reach it through "
+            f"`kubectl port-forward` on localhost, not at {host}",
+            f"localhost:{port}",
+        )
+    if exposure is McpExposure.LOAD_BALANCER and (local or port != 8051):
+        yield _problem(
+            ("mcp_public_url",),
+            "the MCP LoadBalancer listens on port 8051 at a public DNS name; "
+            f"{settings.mcp_public_url} cannot reach it",
+            f"{'archon.example.com' if local else host}:8051",
+        )
+    if exposure is McpExposure.INGRESS:
+        expected_port = 443 if settings.tls else 80
+        if local or port != expected_port:
+            yield _problem(
+                ("mcp_public_url",),
+                f"MCP behind the ingress is served at its own host on port {expected_port}",
+                f"{'mcp.example.com' if local else host}:{expected_port}",
+            )
+        elif host == settings.ui_host:
+            yield _problem(("mcp_public_url",), "MCP needs its own host, not the UI's", f"mcp.{host}:{port}")
+    if exposure is McpExposure.LOAD_BALANCER and not settings.mcp_load_balancer_source_ranges:
+        yield _problem(
+            ("mcp_load_balancer_source_ranges",),
+            "Archon's MCP server has no authentication; name the networks that may reach its "
+            "LoadBalancer (0.0.0.0/0 to open it to everyone)",
+            "203.0.113.0/24",
+        )
+
+
+@rule
+def autoscaling_bounds(settings: Settings) -> Iterator[Problem]:
+    for name, service in _scalable(settings):
+        if service.autoscaling and service.min_replicas > service.max_replicas:
+            yield _problem(
+                (name, "max_replicas"),
+                f"is {service.max_replicas}, below {key_for(name, 'min_replicas').full_name} "
+                f"({service.min_replicas})",
+                service.min_replicas,
+            )
+
+
+@rule
+def disruption_budget_allows_drains(settings: Settings) -> Iterator[Problem]:
+    for name, service in _scalable(settings):
+        if service.disruption_budget and service.floor_replicas < 2:
+            counted = "min_replicas" if service.autoscaling else "replicas"
+            yield _problem(
+                (name, "disruption_budget"),
+                f"a budget of minAvailable 1 over {service.floor_replicas} pod would block every "
+                f"node drain; run at least 2 pods ({key_for(name, counted).full_name} 2) or turn it off",
+                False,
+            )
+
+
+@rule
+def stateful_services_have_affinity(settings: Settings) -> Iterator[Problem]:
+    """Archon keeps crawl progress and MCP sessions in process memory (see README, Limitations)."""
+    if settings.server.multi_replica and not settings.nginx_ingress:
+        yield _problem(
+            ("server", "autoscaling" if settings.server.autoscaling else "replicas"),
+            "more than one archon-server pod needs cookie affinity for browser traffic (crawl "
+            "progress lives in one pod's memory); it is set up on an ingress-nginx Ingress, so "
+            "set ingressClassName nginx, or run one pod",
+            False if settings.server.autoscaling else 1,
+        )
+    if settings.mcp.replicas > 1 and not (settings.mcp_exposure is McpExposure.INGRESS and settings.nginx_ingress):
+        yield _problem(
+            ("mcp", "replicas"),
+            "MCP sessions live in one pod's memory; more than one archon-mcp pod needs affinity on "
+            "the Mcp-Session-Id header, which this program sets up on an ingress-nginx Ingress "
+            "(mcpExposure ingress, ingressClassName nginx)",
+            1,
+        )
+
+
+@rule
+def requests_within_limits(settings: Settings) -> Iterator[Problem]:
+    for name in _active_services(settings):
+        service = getattr(settings, name)
+        for resource in ("cpu", "memory", "ephemeral_storage"):
+            request = getattr(service, f"{resource}_request")
+            limit = getattr(service, f"{resource}_limit")
+            if parse_quantity(request) > parse_quantity(limit):
+                yield _problem(
+                    (name, f"{resource}_request"),
+                    f"{request} is more than the limit {limit}",
+                    limit,
+                )
+
+
+@rule
+def secrets_present_and_plausible(settings: Settings) -> Iterator[Problem]:
+    secrets = settings.secrets
+    if secrets.existing_secret:
+        return
+    for field, example in (("supabase_url", "https://<project>.supabase.co"), ("supabase_service_key", "<service-role key>")):
+        if getattr(secrets, field) is None:
+            yield _problem(
+                ("secrets", field),
+                "is required (or set existingSecret to the name of a Secret managed elsewhere)",
+                example,
+            )
+    if secrets.supabase_url is not None:
+        yield from _check_supabase_url(secrets.supabase_url.get_secret_value())
+    if secrets.supabase_service_key is not None:
+        yield from _check_service_key(secrets.supabase_service_key.get_secret_value())
+    if secrets.openai_api_key is not None and not secrets.openai_api_key.get_secret_value().startswith("sk-"):
+        yield _problem(("secrets", "openai_api_key"), "is not an OpenAI API key (they start with sk-)", "sk-...")
+
+
+def _check_supabase_url(url: str) -> Iterator[Problem]:
+    parts = urlsplit(url)
+    fix_example = "https://<project>.supabase.co"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        yield _problem(("secrets", "supabase_url"), "is not an http(s) URL", fix_example)
+    elif parts.scheme == "http" and not _private_host(parts.hostname):
+        yield _problem(
+            ("secrets", "supabase_url"),
+            "uses plain http to a public host; the service key would cross the internet unencrypted",
+            fix_example,
+        )
+
+
+def _private_host(host: str) -> bool:
+    if host == "localhost" or host.endswith((".svc", ".svc.cluster.local", ".cluster.local", ".internal")):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return "." not in host  # a bare Service name in the cluster
+    return address.is_private or address.is_loopback
+
+
+def _check_service_key(key: str) -> Iterator[Problem]:
+    """Refuse the anon/publishable key, a classic mix-up that makes every write fail."""
+    if key.startswith("sb_publishable_"):
+        yield _problem(("secrets", "supabase_service_key"), "is a publishable key; Archon needs the secret (service-role) key", "<sb_secret_... key>")
+        return
+    parts = key.split(".")
+    if len(parts) != 3:
+        return  # not a JWT: nothing more to check without calling Supabase
+    try:
+        payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (binascii.Error, ValueError):
+        return
+    role = payload.get("role") if isinstance(payload, dict) else None
+    if role and role != "service_role":
+        yield _problem(
+            ("secrets", "supabase_service_key"),
+            f"is a JWT for role {role!r}; Archon needs the service_role key",
+            "<service-role key>",
+        )

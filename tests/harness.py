@@ -1,0 +1,199 @@
+"""Runs the real `__main__.py` under Pulumi's mocks and returns what it would create.
+
+Config is assembled the way the engine does it: Pulumi.yaml's declared defaults, overlaid by the
+stack file, overlaid by a test's overrides, all as the strings the engine hands to a program.
+Secret values are not in the stack files (they are set per stack with `pulumi config set
+--secret`), so the harness supplies visibly fake ones, marked secret, unless a test says otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECT = "archon"
+
+FAKE_SERVICE_KEY = "fake-service-role-key-for-tests"
+FAKE_SECRETS = {
+    "supabaseUrl": "https://fake-project.supabase.co",
+    "supabaseServiceKey": FAKE_SERVICE_KEY,
+    "openaiApiKey": "sk-fake-openai-key-for-tests",
+    "logfireToken": "fake-logfire-token-for-tests",
+}
+SHIPPED_STACKS = ("dev", "prod")
+
+
+def config_string(value: Any) -> str:
+    """A config value as the engine passes it to a program."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (list, dict)):
+        return json.dumps(value)
+    return str(value)
+
+
+def project_defaults() -> dict[str, Any]:
+    project = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())
+    return {key: spec["default"] for key, spec in project["config"].items() if "default" in spec}
+
+
+def stack_file_config(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text()) or {}
+    return {key.split(":", 1)[1]: value for key, value in (document.get("config") or {}).items()}
+
+
+@dataclass
+class Registration:
+    type: str
+    name: str
+    custom: bool
+    provider: str
+    inputs: dict[str, Any]
+    urn: str = ""
+
+
+@dataclass
+class Rendered:
+    """What one program run registered: Kubernetes objects, all resources, stack outputs."""
+
+    objects: list[dict[str, Any]]
+    resources: list[Registration]
+    outputs: dict[str, Any]
+    secret_paths: set[tuple[str, str, str]] = field(default_factory=set)  # (kind, name, json path)
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [o for o in self.objects if o["kind"] == kind]
+
+    def get(self, kind: str, name: str) -> dict[str, Any]:
+        matches = [o for o in self.of_kind(kind) if o["metadata"]["name"] == name]
+        if len(matches) != 1:
+            names = sorted(o["metadata"]["name"] for o in self.of_kind(kind))
+            raise KeyError(f"{kind}/{name} not rendered (have {names})")
+        return matches[0]
+
+    def find(self, kind: str, prefix: str) -> dict[str, Any]:
+        """An auto-named object, by the prefix of its name."""
+        matches = [o for o in self.of_kind(kind) if o["metadata"]["name"].startswith(prefix)]
+        assert len(matches) == 1, f"expected one {kind} named {prefix}*, got {len(matches)}"
+        return matches[0]
+
+    def pod_spec(self, deployment: str) -> dict[str, Any]:
+        return self.get("Deployment", deployment)["spec"]["template"]["spec"]
+
+    def container(self, deployment: str) -> dict[str, Any]:
+        (container,) = self.pod_spec(deployment)["containers"]
+        return container
+
+    def components(self) -> list[Registration]:
+        return [r for r in self.resources if not r.custom]
+
+
+class RenderMocks(pulumi.runtime.Mocks):
+    def __init__(self) -> None:
+        self.registrations: list[Registration] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+        state = copy.deepcopy(args.inputs)
+        if args.typ.startswith("kubernetes:") and args.custom:
+            metadata = state.setdefault("metadata", {})
+            if "name" not in metadata:
+                metadata["name"] = autoname(args.name)
+        self.registrations.append(Registration(args.typ, args.name, args.custom, args.provider or "", args.inputs))
+        return f"{args.name}-id", state
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, Optional[list]]:
+        raise AssertionError(f"the program made an unexpected call: {args.token}")
+
+
+def autoname(name: str) -> str:
+    """Stands in for the provider's random suffix on auto-named objects."""
+    return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+
+
+def assemble_config(
+    stack: str, overrides: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, Any]] = None
+) -> tuple[dict[str, str], list[str]]:
+    values = {**project_defaults(), **stack_file_config(stack), **(overrides or {})}
+    secret_values = dict(FAKE_SECRETS if secrets is None else secrets)
+    config = {f"{PROJECT}:{k}": config_string(v) for k, v in values.items() if v is not None}
+    config.update({f"{PROJECT}:{k}": config_string(v) for k, v in secret_values.items() if v is not None})
+    return config, [f"{PROJECT}:{k}" for k, v in secret_values.items() if v is not None]
+
+
+def render(
+    stack: str = "prod",
+    overrides: Optional[dict[str, Any]] = None,
+    secrets: Optional[dict[str, Any]] = None,
+    plaintext: Optional[dict[str, Any]] = None,
+) -> Rendered:
+    """Run `__main__.py` for `stack`; `plaintext` adds config values that are NOT marked secret."""
+    config, secret_keys = assemble_config(stack, overrides, secrets)
+    config.update({f"{PROJECT}:{k}": config_string(v) for k, v in (plaintext or {}).items()})
+    mocks = RenderMocks()
+    monitor = pulumi.runtime.mocks.MockMonitor(mocks)
+    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    try:
+        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
+    except BaseException as error:
+        error.registrations = mocks.registrations  # type: ignore[attr-defined]
+        raise
+    root = pulumi.runtime.settings.get_root_resource()
+    outputs = {name: _resolve(value) for name, value in (root.outputs or {}).items()}
+
+    urns = {}
+    for urn in monitor.resources:
+        urns[(urn.split("::")[2].split("$")[-1], urn.split("::")[3])] = urn
+    objects, secret_paths = [], set()
+    for reg in mocks.registrations:
+        reg.urn = urns.get((reg.type, reg.name), "")
+        if reg.custom and reg.type.startswith("kubernetes:") and not reg.type.startswith("pulumi:"):
+            paths: list[str] = []
+            obj = unwrap(reg.inputs, "", paths)
+            obj.setdefault("metadata", {}).setdefault("name", autoname(reg.name))
+            objects.append(obj)
+            secret_paths.update((obj["kind"], obj["metadata"]["name"], p) for p in paths)
+        reg.inputs = unwrap(reg.inputs, "", [])
+    return Rendered(objects, mocks.registrations, outputs, secret_paths)
+
+
+def _resolve(value: Any) -> Any:
+    return _sync_await(pulumi.Output.from_input(value).future())
+
+
+def unwrap(value: Any, path: str, secret_paths: list[str]) -> Any:
+    """Plain JSON-like data: secrets unwrapped (their paths remembered), integral floats as ints."""
+    if isinstance(value, dict):
+        if value.get(_special_sig_key) == _special_secret_sig:
+            secret_paths.append(path or "/")
+            return unwrap(value["value"], path, secret_paths)
+        return {k: unwrap(v, f"{path}/{k}", secret_paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [unwrap(v, f"{path}/{i}", secret_paths) for i, v in enumerate(value)]
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Every (path, leaf) of a JSON-like value."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from walk(v, f"{path}/{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from walk(v, f"{path}/{i}")
+    else:
+        yield path, value
