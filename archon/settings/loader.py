@@ -103,7 +103,7 @@ def _problem_from(error: dict[str, Any]) -> Problem:
         message = "is not set (Pulumi.yaml declares it with a default; is this an old Pulumi CLI?)"
     else:
         shown = "" if key.is_secret else f" (got {error.get('input')!r})"
-        message = f"{error['msg']}{shown}"
+        message = f"{error['msg'].removeprefix('Value error, ')}{shown}"
     return Problem(key.name, message, set_command(key))
 
 
