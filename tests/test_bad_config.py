@@ -45,6 +45,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("MCP LoadBalancer open by default", {"mcpLoadBalancerSourceRanges": []}, {}, "mcpLoadBalancerSourceRanges"),
     ("MCP scaled without affinity", {"mcpReplicas": 2}, {}, "mcpReplicas"),
     ("server scaled without cookie affinity", {"ingressClassName": "traefik"}, {}, "serverAutoscaling"),
+    ("scratch volumes above the storage limit", {"serverEphemeralStorageLimit": "1Gi"}, {}, "serverEphemeralStorageLimit"),
     ("missing Supabase URL", {}, {"supabaseUrl": WITHOUT}, "supabaseUrl"),
     ("missing service key", {}, {"supabaseServiceKey": WITHOUT}, "supabaseServiceKey"),
     ("http Supabase on a public host", {}, {"supabaseUrl": "http://fake-project.supabase.co"}, "supabaseUrl"),

@@ -7,8 +7,8 @@ from typing import Optional
 import pulumi
 
 from archon.components.app_config import AGENTS_PORT, ArchonConfig
-from archon.components.python_service import python_service_spec
-from archon.components.service import ArchonService, Footprint, footprint
+from archon.components.python_service import python_service_fields
+from archon.components.service import ArchonService
 from archon.k8s.pod import Probes, Timing, WritableDir, http_probe, tcp_probe
 from archon.settings import Settings
 
@@ -25,6 +25,8 @@ PROBES = Probes(
 class ArchonAgents(ArchonService):
     """archon-agents on port 8052."""
 
+    component = "agents"
+    writable = WRITABLE
     type_token = "archon:index:ArchonAgents"
 
     def __init__(
@@ -35,18 +37,6 @@ class ArchonAgents(ArchonService):
         namespace: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = python_service_spec(
-            settings,
-            config,
-            name="archon-agents",
-            component="agents",
-            port=AGENTS_PORT,
-            service=settings.agents,
-            probes=PROBES,
-            writable=WRITABLE,
-        )
+        spec = self.make_spec(settings, probes=PROBES, **python_service_fields(settings, config, AGENTS_PORT))
         super().__init__(resource_name, spec, settings, namespace, opts)
 
-    @staticmethod
-    def footprint(settings: Settings) -> Footprint:
-        return footprint(settings.agents)

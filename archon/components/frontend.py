@@ -7,7 +7,7 @@ from typing import Optional
 import pulumi
 
 from archon.components.app_config import UI_PORT
-from archon.components.service import ArchonService, Footprint, ServiceSpec, footprint
+from archon.components.service import ArchonService
 from archon.k8s.pod import Probes, Timing, WritableDir, http_probe
 from archon.settings import Settings
 
@@ -15,8 +15,8 @@ NGINX_UID = 101
 
 # nginx writes its cache, pid file and logs; /tmp for anything an image's config puts there.
 WRITABLE = (
-    WritableDir("nginx-cache", "/var/cache/nginx", "128Mi"),
-    WritableDir("nginx-run", "/var/run", "16Mi"),
+    WritableDir("nginx-cache", "/var/cache/nginx", "64Mi"),
+    WritableDir("nginx-run", "/var/run", "8Mi"),
     WritableDir("nginx-logs", "/var/log/nginx", "64Mi"),
     WritableDir("tmp", "/tmp", "64Mi"),
 )
@@ -31,6 +31,8 @@ PROBES = Probes(
 class ArchonFrontend(ArchonService):
     """archon-frontend on port 3737."""
 
+    component = "frontend"
+    writable = WRITABLE
     type_token = "archon:index:ArchonFrontend"
 
     def __init__(
@@ -40,17 +42,6 @@ class ArchonFrontend(ArchonService):
         namespace: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = ServiceSpec(
-            name="archon-frontend",
-            component="frontend",
-            port=UI_PORT,
-            service=settings.frontend,
-            uid=NGINX_UID,
-            probes=PROBES,
-            writable=WRITABLE,
-        )
+        spec = self.make_spec(settings, port=UI_PORT, uid=NGINX_UID, probes=PROBES)
         super().__init__(resource_name, spec, settings, namespace, opts)
 
-    @staticmethod
-    def footprint(settings: Settings) -> Footprint:
-        return footprint(settings.frontend)

@@ -8,8 +8,8 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from archon.components.app_config import MCP_PORT, ArchonConfig
-from archon.components.python_service import python_service_spec
-from archon.components.service import ArchonService, Footprint, footprint
+from archon.components.python_service import python_service_fields
+from archon.components.service import ArchonService
 from archon.k8s.pod import Manifest, Probes, Timing, WritableDir, http_probe, tcp_probe
 from archon.settings import McpExposure, Settings
 from archon.settings.model import label_terms_to_dict
@@ -31,6 +31,8 @@ PUBLIC_SERVICE = "archon-mcp-public"
 class ArchonMcp(ArchonService):
     """archon-mcp on port 8051."""
 
+    component = "mcp"
+    writable = WRITABLE
     type_token = "archon:index:ArchonMcp"
 
     def __init__(
@@ -41,16 +43,11 @@ class ArchonMcp(ArchonService):
         namespace: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = python_service_spec(
+        spec = self.make_spec(
             settings,
-            config,
-            name="archon-mcp",
-            component="mcp",
-            port=MCP_PORT,
-            service=settings.mcp,
             probes=PROBES,
-            writable=WRITABLE,
             client_ip_affinity=settings.mcp.replicas > 1,
+            **python_service_fields(settings, config, MCP_PORT),
         )
         super().__init__(resource_name, spec, settings, namespace, opts)
 
@@ -62,8 +59,7 @@ class ArchonMcp(ArchonService):
             metadata={
                 **metadata(),
                 "name": PUBLIC_SERVICE,
-                # For example a shared address with the ingress controller's LoadBalancer, so that
-                # one DNS name serves the UI on 443 and MCP on 8051.
+                # Load-balancer specific options: a static address, an internal LB, ...
                 "annotations": label_terms_to_dict(settings.mcp_load_balancer_annotations),
             },
             spec={
@@ -79,6 +75,3 @@ class ArchonMcp(ArchonService):
         )
         return {"publicService": self.public_service.metadata["name"]}
 
-    @staticmethod
-    def footprint(settings: Settings) -> Footprint:
-        return footprint(settings.mcp)

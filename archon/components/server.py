@@ -7,8 +7,8 @@ from typing import Optional
 import pulumi
 
 from archon.components.app_config import PLAYWRIGHT_BROWSERS_PATH, SERVER_PORT, ArchonConfig
-from archon.components.python_service import APP_UID, python_service_spec
-from archon.components.service import ArchonService, Footprint, footprint, pull_policy
+from archon.components.python_service import APP_UID, python_service_fields
+from archon.components.service import ArchonService, pull_policy
 from archon.k8s.pod import (
     Manifest,
     Probes,
@@ -81,7 +81,13 @@ def playwright_warmup(settings: Settings) -> Manifest:
 class ArchonServer(ArchonService):
     """archon-server on port 8181."""
 
+    component = "server"
+    writable = WRITABLE
     type_token = "archon:index:ArchonServer"
+
+    @classmethod
+    def init_containers(cls, settings: Settings) -> tuple[Manifest, ...]:
+        return (playwright_warmup(settings),)
 
     def __init__(
         self,
@@ -91,21 +97,11 @@ class ArchonServer(ArchonService):
         namespace: pulumi.Input[str],
         opts: Optional[pulumi.ResourceOptions] = None,
     ) -> None:
-        spec = python_service_spec(
+        spec = self.make_spec(
             settings,
-            config,
-            name="archon-server",
-            component="server",
-            port=SERVER_PORT,
-            service=settings.server,
             probes=PROBES,
-            writable=WRITABLE,
-            env=SERVER_ENV,
-            init_containers=(playwright_warmup(settings),),
             client_ip_affinity=settings.server.multi_replica,
+            **python_service_fields(settings, config, SERVER_PORT, env=SERVER_ENV),
         )
         super().__init__(resource_name, spec, settings, namespace, opts)
 
-    @staticmethod
-    def footprint(settings: Settings) -> Footprint:
-        return footprint(settings.server, (playwright_warmup(settings),))

@@ -26,7 +26,8 @@ from archon.k8s.pod import (
     resources,
 )
 from archon.k8s.quantity import parse_quantity
-from archon.settings import ScalableServiceSettings, ServiceSettings, Settings
+from archon.settings import Problem, ScalableServiceSettings, ServiceSettings, Settings
+from archon.settings.keys import key_for, set_command
 from archon.settings.rules import MUTABLE_TAG
 
 
@@ -91,9 +92,57 @@ def footprint(settings: ServiceSettings, init_containers: Sequence[Manifest] = (
 
 
 class ArchonService(pulumi.ComponentResource):
-    """ServiceAccount + Deployment + Service for one Archon service, secure by default."""
+    """ServiceAccount + Deployment + Service for one Archon service, secure by default.
+
+    Subclasses name their settings (`component`), their scratch paths (`writable`) and their init
+    containers; the class methods below plan with those before any resource exists.
+    """
 
     type_token: ClassVar[str] = "archon:index:ArchonService"
+    component: ClassVar[str]
+    writable: ClassVar[Sequence[WritableDir]] = ()
+
+    @classmethod
+    def service_settings(cls, settings: Settings) -> ServiceSettings:
+        return getattr(settings, cls.component)
+
+    @classmethod
+    def init_containers(cls, settings: Settings) -> Sequence[Manifest]:
+        return ()
+
+    @classmethod
+    def make_spec(cls, settings: Settings, **fields: Any) -> ServiceSpec:
+        """The parts of a spec that follow from the class: name, settings, scratch, init containers."""
+        return ServiceSpec(
+            name=f"archon-{cls.component}",
+            component=cls.component,
+            service=cls.service_settings(settings),
+            writable=cls.writable,
+            init_containers=cls.init_containers(settings),
+            **fields,
+        )
+
+    @classmethod
+    def footprint(cls, settings: Settings) -> Footprint:
+        return footprint(cls.service_settings(settings), cls.init_containers(settings))
+
+    @classmethod
+    def check(cls, settings: Settings) -> list[Problem]:
+        """Disk-backed scratch volumes must fit the container's ephemeral-storage limit, or the
+        kubelet evicts the pod when they fill up."""
+        limit = cls.service_settings(settings).ephemeral_storage_limit
+        scratch = sum(parse_quantity(w.size_limit) for w in cls.writable if not w.in_memory)
+        if scratch <= parse_quantity(limit):
+            return []
+        key = key_for(cls.component, "ephemeral_storage_limit")
+        needed = f"{int(scratch / 2**20)}Mi"
+        return [
+            Problem(
+                key.name,
+                f"{limit} is less than the {needed} of scratch volumes that archon-{cls.component} mounts",
+                set_command(key, needed),
+            )
+        ]
 
     def __init__(
         self,

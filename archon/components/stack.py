@@ -17,7 +17,8 @@ from archon.components.mcp import ArchonMcp
 from archon.components.namespace import ArchonNamespace
 from archon.components.network import NetworkPolicies
 from archon.components.server import ArchonServer
-from archon.settings import McpExposure, Settings
+from archon.components.service import ArchonService
+from archon.settings import InvalidConfiguration, McpExposure, Settings
 
 
 def kubernetes_provider(settings: Settings) -> k8s.Provider:
@@ -37,8 +38,20 @@ def mcp_client_config(settings: Settings) -> str:
     return json.dumps({"mcpServers": {"archon": {"type": "http", "url": settings.mcp_url}}}, indent=2)
 
 
+def service_types(settings: Settings) -> list[type[ArchonService]]:
+    return [ArchonServer, ArchonMcp, ArchonFrontend] + ([ArchonAgents] if settings.agents_enabled else [])
+
+
+def preflight(settings: Settings) -> None:
+    """Checks that need the services' own plans (scratch volumes), still before any resource."""
+    problems = [problem for kind in service_types(settings) for problem in kind.check(settings)]
+    if problems:
+        raise InvalidConfiguration(settings.stack, problems)
+
+
 class ArchonStack(pulumi.ComponentResource):
     def __init__(self, resource_name: str, settings: Settings, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        preflight(settings)
         provider = kubernetes_provider(settings)
         super().__init__(
             "archon:index:ArchonStack",
@@ -48,9 +61,8 @@ class ArchonStack(pulumi.ComponentResource):
         )
         child = pulumi.ResourceOptions(parent=self)
 
-        service_types = [ArchonServer, ArchonMcp, ArchonFrontend] + ([ArchonAgents] if settings.agents_enabled else [])
         self.namespace = ArchonNamespace(
-            "namespace", settings, [kind.footprint(settings) for kind in service_types], opts=child
+            "namespace", settings, [kind.footprint(settings) for kind in service_types(settings)], opts=child
         )
         ns = self.namespace.name
         self.config = ArchonConfig("config", settings, ns, opts=child)
