@@ -13,6 +13,7 @@ Probes come from the kubelet on the node, which NetworkPolicies do not filter.
 
 from __future__ import annotations
 
+import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -64,8 +65,22 @@ def peers(settings: Settings) -> dict[str, Any]:
         "prometheus": _namespace_peer(settings.prometheus_namespace),
     }
     for cidr in settings.mcp_load_balancer_source_ranges:
-        result[f"mcp-clients:{cidr}"] = {"ipBlock": {"cidr": cidr}}
+        result[f"mcp-clients:{cidr}"] = {"ipBlock": _client_block(cidr, settings.internet_egress_except)}
     return result
+
+
+def _client_block(cidr: str, private: list[str]) -> dict:
+    """MCP's LoadBalancer clients. A wide range such as 0.0.0.0/0 is meant for the internet: the
+    cluster's own ranges are cut out of it, so pods and nodes do not get in through it."""
+    network = ipaddress.ip_network(cidr)
+    cut = [
+        p
+        for p in private
+        if ipaddress.ip_network(p).version == network.version
+        and ipaddress.ip_network(p) != network
+        and ipaddress.ip_network(p).subnet_of(network)  # type: ignore[arg-type]
+    ]
+    return {"cidr": cidr, "except": cut} if cut else {"cidr": cidr}
 
 
 def plan_flows(settings: Settings) -> list[Flow]:
