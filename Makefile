@@ -1,9 +1,11 @@
-# The project's commands. `make test` is what CI runs; `make venv` is all it needs first.
+# The project's commands. `make test` is what CI runs; it installs everything it needs.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+TOOLS := .tools
+CHECKOV_VERSION := 3.3.30
 
-.PHONY: venv test clean
+.PHONY: venv checkov test clean
 
 venv: $(VENV)/.installed
 
@@ -13,8 +15,18 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-test: venv
+# checkov pins its own dependencies, which clash with the program's: it gets its own virtualenv.
+checkov: $(TOOLS)/checkov/.installed-$(CHECKOV_VERSION)
+
+$(TOOLS)/checkov/.installed-$(CHECKOV_VERSION):
+	rm -rf $(TOOLS)/checkov
+	$(PYTHON) -m venv $(TOOLS)/checkov
+	$(TOOLS)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
+	touch $@
+
+# Unit, component and security tests. The Pod Security evaluator (Go) builds on first use.
+test: venv checkov
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .pytest_cache rendered

@@ -99,7 +99,8 @@ def test_prod_outputs(prod: Rendered) -> None:
     assert outputs["mcpPublicUrl"] == "archon.automatizase.com.br:8051"
     assert outputs["mcpUrl"] == "http://archon.automatizase.com.br:8051/mcp"
     assert outputs["images"] == {
-        s: f"git.automatizase.com.br/luis.erlacher/archon/{s}:k8s-2026.11.30" for s in ("server", "mcp", "frontend")
+        s: f"git.automatizase.com.br/luis.erlacher/archon/{s}:k8s-2026.11.30@sha256:{'0' * 64}"
+        for s in ("server", "mcp", "frontend")
     }
     client = json.loads(outputs["mcpClientConfig"])
     assert client == {"mcpServers": {"archon": {"type": "http", "url": "http://archon.automatizase.com.br:8051/mcp"}}}
@@ -122,5 +123,6 @@ def test_dev_runs_one_pod_of_each_service(dev: Rendered) -> None:
 def test_prod_pins_are_marked_as_examples_to_replace() -> None:
     text = (ROOT / "Pulumi.prod.yaml").read_text()
     for service in ("server", "mcp", "agents", "frontend"):
-        (line,) = [line for line in text.splitlines() if line.strip().startswith(f"archon:{service}Tag:")]
-        assert "EXAMPLE PIN" in line
+        for key in ("Tag", "Digest"):
+            (line,) = [line for line in text.splitlines() if line.strip().startswith(f"archon:{service}{key}:")]
+            assert "EXAMPLE PIN" in line

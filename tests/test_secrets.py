@@ -1,0 +1,64 @@
+"""Secrets stay secrets: only the Secret holds them, as Pulumi secrets; pods get secretKeyRefs;
+with existingSecret no value is read or rendered at all."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, render
+from verify.secrets import leaks, unprotected_secret_data
+
+SECRET_ENV = {"SUPABASE_URL", "SUPABASE_SERVICE_KEY", "OPENAI_API_KEY", "LOGFIRE_TOKEN"}
+
+
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_no_secret_value_outside_the_secret(stack: str) -> None:
+    rendered = render(stack, {"agentsEnabled": True})
+    assert leaks(rendered.objects, FAKE_SECRETS.values()) == []
+    (secret,) = rendered.of_kind("Secret")
+    assert set(secret["stringData"].values()) == set(FAKE_SECRETS.values())
+
+
+def test_secret_data_is_a_pulumi_secret(shipped: Rendered) -> None:
+    assert shipped.of_kind("Secret")
+    assert unprotected_secret_data(shipped.objects, shipped.secret_paths) == []
+
+
+def test_pods_read_credentials_only_through_secret_key_refs(shipped: Rendered) -> None:
+    secret_name = shipped.of_kind("Secret")[0]["metadata"]["name"]
+    for deployment in shipped.of_kind("Deployment"):
+        spec = deployment["spec"]["template"]["spec"]
+        for container in spec["containers"] + spec.get("initContainers", []):
+            for env in container.get("env", []):
+                if env["name"] in SECRET_ENV:
+                    assert "value" not in env
+                    assert env["valueFrom"]["secretKeyRef"] == {"name": secret_name, "key": env["name"]}
+
+
+def test_existing_secret_reads_and_renders_no_value() -> None:
+    sentinel = {key: f"must-never-be-read-{key}" for key in FAKE_SECRETS}
+    rendered = render("prod", {"existingSecret": "archon-credentials"}, secrets=sentinel)
+    assert rendered.of_kind("Secret") == []
+    assert leaks(rendered.objects, sentinel.values()) == []
+    assert not any(value in repr(r.inputs) for r in rendered.resources for value in sentinel.values())
+    refs = {
+        env["valueFrom"]["secretKeyRef"]["name"]
+        for d in rendered.of_kind("Deployment")
+        for env in d["spec"]["template"]["spec"]["containers"][0].get("env", [])
+        if "valueFrom" in env
+    }
+    assert refs == {"archon-credentials"}
+
+
+def test_the_checks_catch_a_seeded_leak(prod: Rendered) -> None:
+    objects = copy.deepcopy(prod.objects)
+    server = next(o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "archon-server")
+    env = server["spec"]["template"]["spec"]["containers"][0]["env"]
+    env.append({"name": "DEBUG_KEY", "value": f"key={FAKE_SECRETS['supabaseServiceKey']}"})
+    assert leaks(objects, FAKE_SECRETS.values()) == [
+        f"Deployment/archon-server/spec/template/spec/containers/0/env/{len(env) - 1}/value"
+    ]
+    (secret,) = [o for o in objects if o["kind"] == "Secret"]
+    assert unprotected_secret_data(objects, set()) == [f"Secret/{secret['metadata']['name']}/stringData/{k}" for k in secret["stringData"]]

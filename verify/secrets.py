@@ -1,0 +1,44 @@
+"""Where secret values show up in rendered objects, and whether they are held as Pulumi secrets."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator
+
+
+def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, f"{path}/{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, f"{path}/{index}")
+    else:
+        yield path, value
+
+
+def leaks(objects: Iterable[dict[str, Any]], secret_values: Iterable[str]) -> list[str]:
+    """Every place outside a Secret's data where one of the values appears, even inside a string."""
+    values = [v for v in secret_values if v]
+    found = []
+    for obj in objects:
+        for path, leaf in _leaves(obj):
+            if obj["kind"] == "Secret" and path.startswith(("/data/", "/stringData/")):
+                continue
+            if isinstance(leaf, str) and any(value in leaf for value in values):
+                found.append(f"{obj['kind']}/{obj['metadata']['name']}{path}")
+    return found
+
+
+def unprotected_secret_data(objects: Iterable[dict[str, Any]], secret_paths: set[tuple[str, str, str]]) -> list[str]:
+    """Secret data that the program did not mark as a Pulumi secret (and would store in plain text)."""
+    found = []
+    for obj in objects:
+        if obj["kind"] != "Secret":
+            continue
+        name = obj["metadata"]["name"]
+        marked = {path for kind, secret_name, path in secret_paths if (kind, secret_name) == ("Secret", name)}
+        for field in ("data", "stringData"):
+            for key in obj.get(field) or {}:
+                if not {f"/{field}", f"/{field}/{key}"} & marked:
+                    found.append(f"Secret/{name}/{field}/{key}")
+    return found
