@@ -109,7 +109,7 @@ class RenderMocks(pulumi.runtime.Mocks):
         if args.typ.startswith("kubernetes:") and args.custom:
             metadata = state.setdefault("metadata", {})
             if "name" not in metadata:
-                metadata["name"] = autoname(args.name)
+                metadata["name"] = autoname(args.name, args.inputs)
         self.registrations.append(Registration(args.typ, args.name, args.custom, args.provider or "", args.inputs))
         return f"{args.name}-id", state
 
@@ -117,9 +117,12 @@ class RenderMocks(pulumi.runtime.Mocks):
         raise AssertionError(f"the program made an unexpected call: {args.token}")
 
 
-def autoname(name: str) -> str:
-    """Stands in for the provider's random suffix on auto-named objects."""
-    return f"{name}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+def autoname(name: str, inputs: dict[str, Any]) -> str:
+    """Stands in for the provider's random suffix on auto-named objects. pulumi-kubernetes replaces
+    a ConfigMap or Secret whose data changed, under a new random name; a hash of the inputs gives
+    the same effect deterministically: new content, new name; same content, same name."""
+    digest = hashlib.sha256(json.dumps([name, inputs], sort_keys=True, default=str).encode())
+    return f"{name}-{digest.hexdigest()[:8]}"
 
 
 def assemble_config(
@@ -143,6 +146,8 @@ def render(
     config.update({f"{PROJECT}:{k}": config_string(v) for k, v in (plaintext or {}).items()})
     mocks = RenderMocks()
     monitor = pulumi.runtime.mocks.MockMonitor(mocks)
+    # set_mocks keeps an existing root Stack; a fresh one keeps outputs of earlier renders out.
+    pulumi.runtime.settings.set_root_resource(None)
     pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
     pulumi.runtime.set_all_config(config, secret_keys)
     try:
@@ -162,7 +167,7 @@ def render(
         if reg.custom and reg.type.startswith("kubernetes:") and not reg.type.startswith("pulumi:"):
             paths: list[str] = []
             obj = unwrap(reg.inputs, "", paths)
-            obj.setdefault("metadata", {}).setdefault("name", autoname(reg.name))
+            obj.setdefault("metadata", {}).setdefault("name", autoname(reg.name, reg.inputs))
             objects.append(obj)
             secret_paths.update((obj["kind"], obj["metadata"]["name"], p) for p in paths)
         reg.inputs = unwrap(reg.inputs, "", [])

@@ -31,8 +31,8 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("no Kubernetes context", {"kubeContext": ""}, {}, "kubeContext"),
     ("no UI host", {"uiHost": ""}, {}, "uiHost"),
     ("production without TLS", {"tlsIssuer": ""}, {}, "tlsIssuer"),
-    ("mutable tag in production", {"serverTag": "latest"}, {}, "serverTag"),
-    ("*-latest tag in production", {"frontendTag": "k8s-latest"}, {}, "frontendTag"),
+    ("mutable tag in production", {"serverTag": "latest", "serverDigest": ""}, {}, "serverTag"),
+    ("*-latest tag in production", {"frontendTag": "k8s-latest", "frontendDigest": ""}, {}, "frontendTag"),
     ("HPA min above max", {"serverMinReplicas": 6}, {}, "serverMaxReplicas"),
     ("budget over one pod blocks drains", {"serverAutoscaling": False, "serverReplicas": 1}, {}, "serverDisruptionBudget"),
     ("budget over an HPA floor of one", {"frontendMinReplicas": 1}, {}, "frontendDisruptionBudget"),
@@ -83,5 +83,5 @@ def test_a_secret_set_in_plain_text_is_refused_before_anything_is_registered() -
 
 def test_a_valid_variant_of_the_same_settings_renders() -> None:
     """The cases above fail for their own reason: the same stack with a fix applied renders."""
-    rendered = render("prod", {"serverTag": "v1.2.3", "mcpReplicas": 1})
+    rendered = render("prod", {"serverTag": "latest", "mcpReplicas": 1})  # the digest pins it
     assert rendered.get("Deployment", "archon-server")

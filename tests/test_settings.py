@@ -129,7 +129,7 @@ def test_list_values_arrive_as_json() -> None:
 
 
 def test_all_problems_are_reported_together() -> None:
-    found = problems(serverMinReplicas=6, frontendTag="latest", kubeContext="")
+    found = problems(serverMinReplicas=6, frontendTag="latest", frontendDigest="", kubeContext="")
     assert {"serverMaxReplicas", "frontendTag", "kubeContext"} <= set(found)
 
 
