@@ -24,8 +24,10 @@ $(TOOLS)/checkov/.installed-$(CHECKOV_VERSION):
 	$(TOOLS)/checkov/bin/pip install --quiet checkov==$(CHECKOV_VERSION)
 	touch $@
 
-# Unit, component and security tests. The Pod Security evaluator (Go) builds on first use.
+# Lint, then unit, component and security tests. The Pod Security evaluator (Go) builds on first use.
 test: venv checkov
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
 clean:

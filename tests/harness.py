@@ -12,9 +12,10 @@ import copy
 import hashlib
 import json
 import runpy
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import pulumi
 import yaml
@@ -104,7 +105,7 @@ class RenderMocks(pulumi.runtime.Mocks):
     def __init__(self) -> None:
         self.registrations: list[Registration] = []
 
-    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[Optional[str], dict]:
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
         state = copy.deepcopy(args.inputs)
         if args.typ.startswith("kubernetes:") and args.custom:
             metadata = state.setdefault("metadata", {})
@@ -113,7 +114,7 @@ class RenderMocks(pulumi.runtime.Mocks):
         self.registrations.append(Registration(args.typ, args.name, args.custom, args.provider or "", args.inputs))
         return f"{args.name}-id", state
 
-    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, Optional[list]]:
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict, list | None]:
         raise AssertionError(f"the program made an unexpected call: {args.token}")
 
 
@@ -126,7 +127,7 @@ def autoname(name: str, inputs: dict[str, Any]) -> str:
 
 
 def assemble_config(
-    stack: str, overrides: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, Any]] = None
+    stack: str, overrides: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None
 ) -> tuple[dict[str, str], list[str]]:
     values = {**project_defaults(), **stack_file_config(stack), **(overrides or {})}
     secret_values = dict(FAKE_SECRETS if secrets is None else secrets)
@@ -137,9 +138,9 @@ def assemble_config(
 
 def render(
     stack: str = "prod",
-    overrides: Optional[dict[str, Any]] = None,
-    secrets: Optional[dict[str, Any]] = None,
-    plaintext: Optional[dict[str, Any]] = None,
+    overrides: dict[str, Any] | None = None,
+    secrets: dict[str, Any] | None = None,
+    plaintext: dict[str, Any] | None = None,
 ) -> Rendered:
     """Run `__main__.py` for `stack`; `plaintext` adds config values that are NOT marked secret."""
     config, secret_keys = assemble_config(stack, overrides, secrets)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any, Iterator, Optional
+from typing import Any
 
 import harness
 from harness import Rendered, render
@@ -65,7 +66,7 @@ def env_of(r: Rendered, container: dict) -> dict[str, Any]:
     return result
 
 
-def volumes_by_mount(r: Rendered, deployment: str, container: Optional[dict] = None) -> dict[str, dict]:
+def volumes_by_mount(r: Rendered, deployment: str, container: dict | None = None) -> dict[str, dict]:
     """mountPath -> the volume behind it, for the main container (or `container`)."""
     volumes = {v["name"]: v for v in r.pod_spec(deployment).get("volumes", [])}
     container = container or r.container(deployment)
@@ -165,7 +166,7 @@ def rules(policy: dict, direction: str) -> list[tuple[dict, set[tuple[str, int]]
     return result
 
 
-def pod_peer_name(peer: dict) -> Optional[str]:
+def pod_peer_name(peer: dict) -> str | None:
     """The Archon service a same-namespace pod peer selects, or None for other peers."""
     if set(peer) != {"podSelector"}:
         return None

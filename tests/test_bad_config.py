@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from harness import FAKE_SECRETS, render
 
 from archon.settings import InvalidConfiguration
-from harness import FAKE_SECRETS, render
 
 WITHOUT = object()  # marks a secret that the case leaves unset
 
@@ -34,7 +34,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("mutable tag in production", {"serverTag": "latest", "serverDigest": ""}, {}, "serverTag"),
     ("*-latest tag in production", {"frontendTag": "k8s-latest", "frontendDigest": ""}, {}, "frontendTag"),
     ("HPA min above max", {"serverMinReplicas": 6}, {}, "serverMaxReplicas"),
-    ("budget over one pod blocks drains", {"serverAutoscaling": False, "serverReplicas": 1}, {}, "serverDisruptionBudget"),
+    (
+        "budget over one pod blocks drains",
+        {"serverAutoscaling": False, "serverReplicas": 1},
+        {},
+        "serverDisruptionBudget",
+    ),
     ("budget over an HPA floor of one", {"frontendMinReplicas": 1}, {}, "frontendDisruptionBudget"),
     ("MCP URL with scheme and path", {"mcpPublicUrl": "https://archon.example.com/mcp"}, {}, "mcpPublicUrl"),
     ("MCP URL without port", {"mcpPublicUrl": "archon.example.com"}, {}, "mcpPublicUrl"),
@@ -45,7 +50,12 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("MCP LoadBalancer open by default", {"mcpLoadBalancerSourceRanges": []}, {}, "mcpLoadBalancerSourceRanges"),
     ("MCP scaled without affinity", {"mcpReplicas": 2}, {}, "mcpReplicas"),
     ("server scaled without cookie affinity", {"ingressClassName": "traefik"}, {}, "serverAutoscaling"),
-    ("scratch volumes above the storage limit", {"serverEphemeralStorageLimit": "1Gi"}, {}, "serverEphemeralStorageLimit"),
+    (
+        "scratch volumes above the storage limit",
+        {"serverEphemeralStorageLimit": "1Gi"},
+        {},
+        "serverEphemeralStorageLimit",
+    ),
     ("missing Supabase URL", {}, {"supabaseUrl": WITHOUT}, "supabaseUrl"),
     ("missing service key", {}, {"supabaseServiceKey": WITHOUT}, "supabaseServiceKey"),
     ("http Supabase on a public host", {}, {"supabaseUrl": "http://fake-project.supabase.co"}, "supabaseUrl"),

@@ -4,12 +4,17 @@ Services named for both image families."""
 
 from __future__ import annotations
 
+import harness
 import pulumi
 import pytest
-
-import harness
 from harness import render
-from helpers_k8s import ALL_SERVICES, PORTS, RECOMMENDED_LABELS, pod_template, with_agents
+from helpers_k8s import (
+    ALL_SERVICES,
+    PORTS,
+    RECOMMENDED_LABELS,
+    pod_template,
+    with_agents,
+)
 
 STACK = "archon:index:ArchonStack"
 COMPONENTS = {

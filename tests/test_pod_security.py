@@ -4,11 +4,12 @@ Kubernetes' own evaluator (k8s.io/pod-security-admission, see verify/podsecurity
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
-
 from harness import Rendered, render
+
 from verify.pod_security import evaluate
 
 LEVELS = [("restricted", "latest"), ("baseline", "latest"), ("restricted", "v1.29")]
@@ -51,20 +52,87 @@ VIOLATIONS: list[tuple[str, Callable[[dict], None], str, str]] = [
     ("host PID", lambda d: _pod(d).update(hostPID=True), "host namespaces", "baseline"),
     ("host IPC", lambda d: _pod(d).update(hostIPC=True), "host namespaces", "baseline"),
     ("privileged", lambda d: _container(d)["securityContext"].update(privileged=True), "privileged", "baseline"),
-    ("added capability", lambda d: _container(d)["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]), "capabilities", "baseline"),
-    ("hostPath volume", lambda d: _pod(d)["volumes"].append({"name": "host", "hostPath": {"path": "/"}}), "hostPath", "baseline"),
+    (
+        "added capability",
+        lambda d: _container(d)["securityContext"]["capabilities"].update(add=["SYS_ADMIN"]),
+        "capabilities",
+        "baseline",
+    ),
+    (
+        "hostPath volume",
+        lambda d: _pod(d)["volumes"].append({"name": "host", "hostPath": {"path": "/"}}),
+        "hostPath",
+        "baseline",
+    ),
     ("host port", lambda d: _container(d)["ports"][0].update(hostPort=8181), "hostPort", "baseline"),
-    ("AppArmor unconfined", lambda d: _container(d)["securityContext"].update(appArmorProfile={"type": "Unconfined"}), "AppArmor", "baseline"),
-    ("SELinux custom type", lambda d: _container(d)["securityContext"].update(seLinuxOptions={"type": "spc_t"}), "seLinuxOptions", "baseline"),
-    ("unmasked /proc", lambda d: _container(d)["securityContext"].update(procMount="Unmasked"), "procMount", "baseline"),
-    ("unsafe sysctl", lambda d: _pod(d)["securityContext"].update(sysctls=[{"name": "kernel.msgmax", "value": "1"}]), "sysctls", "baseline"),
-    ("seccomp unconfined", lambda d: _container(d)["securityContext"].update(seccompProfile={"type": "Unconfined"}), "seccompProfile", "baseline"),
-    ("volume type outside the list", lambda d: _pod(d)["volumes"].append({"name": "nfs", "nfs": {"server": "x", "path": "/"}}), "restricted volume types", "restricted"),
-    ("privilege escalation", lambda d: _init(d)["securityContext"].update(allowPrivilegeEscalation=True), "allowPrivilegeEscalation", "restricted"),
-    ("capabilities not dropped", lambda d: _container(d)["securityContext"]["capabilities"].update(drop=[]), "unrestricted capabilities", "restricted"),
-    ("may run as root", lambda d: (_pod(d)["securityContext"].pop("runAsNonRoot"), _container(d)["securityContext"].pop("runAsNonRoot"), _init(d)["securityContext"].pop("runAsNonRoot")), "runAsNonRoot", "restricted"),
+    (
+        "AppArmor unconfined",
+        lambda d: _container(d)["securityContext"].update(appArmorProfile={"type": "Unconfined"}),
+        "AppArmor",
+        "baseline",
+    ),
+    (
+        "SELinux custom type",
+        lambda d: _container(d)["securityContext"].update(seLinuxOptions={"type": "spc_t"}),
+        "seLinuxOptions",
+        "baseline",
+    ),
+    (
+        "unmasked /proc",
+        lambda d: _container(d)["securityContext"].update(procMount="Unmasked"),
+        "procMount",
+        "baseline",
+    ),
+    (
+        "unsafe sysctl",
+        lambda d: _pod(d)["securityContext"].update(sysctls=[{"name": "kernel.msgmax", "value": "1"}]),
+        "sysctls",
+        "baseline",
+    ),
+    (
+        "seccomp unconfined",
+        lambda d: _container(d)["securityContext"].update(seccompProfile={"type": "Unconfined"}),
+        "seccompProfile",
+        "baseline",
+    ),
+    (
+        "volume type outside the list",
+        lambda d: _pod(d)["volumes"].append({"name": "nfs", "nfs": {"server": "x", "path": "/"}}),
+        "restricted volume types",
+        "restricted",
+    ),
+    (
+        "privilege escalation",
+        lambda d: _init(d)["securityContext"].update(allowPrivilegeEscalation=True),
+        "allowPrivilegeEscalation",
+        "restricted",
+    ),
+    (
+        "capabilities not dropped",
+        lambda d: _container(d)["securityContext"]["capabilities"].update(drop=[]),
+        "unrestricted capabilities",
+        "restricted",
+    ),
+    (
+        "may run as root",
+        lambda d: (
+            _pod(d)["securityContext"].pop("runAsNonRoot"),
+            _container(d)["securityContext"].pop("runAsNonRoot"),
+            _init(d)["securityContext"].pop("runAsNonRoot"),
+        ),
+        "runAsNonRoot",
+        "restricted",
+    ),
     ("runs as UID 0", lambda d: _container(d)["securityContext"].update(runAsUser=0), "runAsUser", "restricted"),
-    ("no seccomp profile", lambda d: (_pod(d)["securityContext"].pop("seccompProfile"), _container(d)["securityContext"].pop("seccompProfile")), "seccompProfile", "restricted"),
+    (
+        "no seccomp profile",
+        lambda d: (
+            _pod(d)["securityContext"].pop("seccompProfile"),
+            _container(d)["securityContext"].pop("seccompProfile"),
+        ),
+        "seccompProfile",
+        "restricted",
+    ),
 ]
 
 

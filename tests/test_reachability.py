@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import copy
 import itertools
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-
 from harness import Rendered, render
+
 from verify.reachability import Endpoint, allowed
 
 # Who may talk to whom. `when` names the stack variants in which the flow must exist; in every
@@ -49,7 +50,17 @@ prometheus           agents        8052/TCP  prometheus+agents
 # the server's HTTP egress for crawling) reaches either; neither is a private or cluster address.
 # prod's example mcpLoadBalancerSourceRanges is 0.0.0.0/0, so any internet address reaches MCP.
 
-PORTS = [(3737, "TCP"), (8181, "TCP"), (8051, "TCP"), (8052, "TCP"), (53, "UDP"), (53, "TCP"), (443, "TCP"), (80, "TCP"), (5432, "TCP")]
+PORTS = [
+    (3737, "TCP"),
+    (8181, "TCP"),
+    (8051, "TCP"),
+    (8052, "TCP"),
+    (53, "UDP"),
+    (53, "TCP"),
+    (443, "TCP"),
+    (80, "TCP"),
+    (5432, "TCP"),
+]
 
 OUTSIDE = [
     Endpoint("ingress-controller", "10.244.9.9", "ingress-nginx", {"app.kubernetes.io/name": "ingress-nginx"}),
@@ -74,7 +85,11 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
         {"agentsEnabled": True, "prometheusScrape": True},
         {"always", "mcp-loadbalancer", "agents", "prometheus", "prometheus+agents"},
     ),
-    "dev+mcp-ingress": ("dev", {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.localhost:80"}, {"always", "mcp-ingress"}),
+    "dev+mcp-ingress": (
+        "dev",
+        {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.localhost:80"},
+        {"always", "mcp-ingress"},
+    ),
 }
 
 
@@ -103,7 +118,11 @@ def archon_pods(rendered: Rendered) -> list[Endpoint]:
             )
         )
     # A pod started by hand in the namespace (kubectl run) must get nothing either.
-    pods.append(Endpoint("stray-pod", "10.244.5.99", namespace["metadata"]["name"], {"run": "debug"}, namespace["metadata"]["labels"]))
+    pods.append(
+        Endpoint(
+            "stray-pod", "10.244.5.99", namespace["metadata"]["name"], {"run": "debug"}, namespace["metadata"]["labels"]
+        )
+    )
     return pods
 
 
@@ -137,7 +156,9 @@ def test_the_matrix_fails_when_a_policy_is_loosened(prod: Rendered) -> None:
     """Seeded violation: the guide's `namespaceSelector: {}` on the server's ingress."""
     broken = copy.deepcopy(prod)
     policy = next(p for p in broken.objects if p["metadata"]["name"] == "archon-server-netpol")
-    policy["spec"]["ingress"].append({"from": [{"namespaceSelector": {}}], "ports": [{"port": 8181, "protocol": "TCP"}]})
+    policy["spec"]["ingress"].append(
+        {"from": [{"namespaceSelector": {}}], "ports": [{"port": 8181, "protocol": "TCP"}]}
+    )
     assert ("other-namespace-pod", "server", 8181, "TCP") in verdicts(broken) - verdicts(prod)
 
 

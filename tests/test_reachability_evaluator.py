@@ -61,39 +61,88 @@ def _open_egress() -> dict[str, Any]:
 
 
 def test_both_ends_must_agree() -> None:
-    egress_to_b = policy({"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "b"}}}]}]})
+    egress_to_b = policy(
+        {
+            "podSelector": {"matchLabels": {"app": "a"}},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "b"}}}]}],
+        }
+    )
     assert allowed([egress_to_b], A, B, 80)
     assert not allowed([egress_to_b, DENY_ALL], A, B, 80)  # B's ingress is denied
 
 
 def test_pod_selector_alone_means_the_policys_own_namespace() -> None:
-    from_b = policy({"podSelector": {"matchLabels": {"app": "a"}}, "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "b"}}}]}]})
+    from_b = policy(
+        {
+            "podSelector": {"matchLabels": {"app": "a"}},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "b"}}}]}],
+        }
+    )
     assert allowed([from_b], B, A, 80)
     assert not allowed([from_b], OTHER_NS_B, A, 80)
 
 
 def test_namespace_and_pod_selector_in_one_peer_is_an_and() -> None:
-    both = policy({"podSelector": {"matchLabels": {"app": "a"}}, "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}, "podSelector": {"matchLabels": {"app": "b"}}}]}]})
+    both = policy(
+        {
+            "podSelector": {"matchLabels": {"app": "a"}},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {"matchLabels": {"env": "prod"}},
+                            "podSelector": {"matchLabels": {"app": "b"}},
+                        }
+                    ]
+                }
+            ],
+        }
+    )
     assert allowed([both], OTHER_NS_B, A, 80)
     assert not allowed([both], MONITORING, A, 80)  # right namespace labels, wrong pod
     assert not allowed([both], B, A, 80)  # right pod labels, namespace lacks env=prod
 
 
 def test_namespace_and_pod_selector_in_two_peers_is_an_or() -> None:
-    either = policy({"podSelector": {"matchLabels": {"app": "a"}}, "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"env": "prod"}}}, {"podSelector": {"matchLabels": {"app": "b"}}}]}]})
+    either = policy(
+        {
+            "podSelector": {"matchLabels": {"app": "a"}},
+            "ingress": [
+                {
+                    "from": [
+                        {"namespaceSelector": {"matchLabels": {"env": "prod"}}},
+                        {"podSelector": {"matchLabels": {"app": "b"}}},
+                    ]
+                }
+            ],
+        }
+    )
     assert allowed([either], MONITORING, A, 80)  # any pod in an env=prod namespace
     assert allowed([either], B, A, 80)  # app=b in the policy's namespace
 
 
 def test_empty_namespace_selector_selects_pods_never_the_internet() -> None:
     """The guide's `namespaceSelector: {}` for "Supabase (internet)" only ever matched pods."""
-    guide = policy({"podSelector": {"matchLabels": {"app": "a"}}, "policyTypes": ["Egress"], "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 443}]}]})
+    guide = policy(
+        {
+            "podSelector": {"matchLabels": {"app": "a"}},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {}}], "ports": [{"port": 443}]}],
+        }
+    )
     assert allowed([guide], A, MONITORING, 443)
     assert not allowed([guide], A, INTERNET, 443)
 
 
 def test_ip_block_with_except() -> None:
-    internet = policy({"podSelector": {}, "policyTypes": ["Egress"], "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}]})
+    internet = policy(
+        {
+            "podSelector": {},
+            "policyTypes": ["Egress"],
+            "egress": [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}],
+        }
+    )
     assert allowed([internet], A, INTERNET, 443)
     assert not allowed([internet], A, PRIVATE, 443)
     assert not allowed([internet], A, B, 443)  # pod addresses in 10/8 are excluded too
@@ -101,7 +150,11 @@ def test_ip_block_with_except() -> None:
 
 def test_ports_protocols_ranges_and_names() -> None:
     named_b = Endpoint("b", B.ip, "team", B.labels, named_ports={"http": 8080})
-    spec = {"podSelector": {"matchLabels": {"app": "b"}}, "policyTypes": ["Ingress"], "ingress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 9000, "endPort": 9010}, {"port": "http"}]}]}
+    spec = {
+        "podSelector": {"matchLabels": {"app": "b"}},
+        "policyTypes": ["Ingress"],
+        "ingress": [{"ports": [{"port": 53, "protocol": "UDP"}, {"port": 9000, "endPort": 9010}, {"port": "http"}]}],
+    }
     rules = [policy(spec)]
     assert allowed(rules, A, B, 53, "UDP")
     assert not allowed(rules, A, B, 53, "TCP")  # a port entry without protocol would be TCP; this one is UDP

@@ -6,8 +6,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, render
+
 from verify.secrets import leaks, unprotected_secret_data
 
 SECRET_ENV = {"SUPABASE_URL", "SUPABASE_SERVICE_KEY", "OPENAI_API_KEY", "LOGFIRE_TOKEN"}
@@ -61,4 +61,6 @@ def test_the_checks_catch_a_seeded_leak(prod: Rendered) -> None:
         f"Deployment/archon-server/spec/template/spec/containers/0/env/{len(env) - 1}/value"
     ]
     (secret,) = [o for o in objects if o["kind"] == "Secret"]
-    assert unprotected_secret_data(objects, set()) == [f"Secret/{secret['metadata']['name']}/stringData/{k}" for k in secret["stringData"]]
+    assert unprotected_secret_data(objects, set()) == [
+        f"Secret/{secret['metadata']['name']}/stringData/{k}" for k in secret["stringData"]
+    ]

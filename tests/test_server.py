@@ -156,4 +156,3 @@ def test_prometheus_annotations_are_opt_in(shipped):
     assert annotations["prometheus.io/scrape"] == "true"
     assert annotations["prometheus.io/port"] == "8181"
     assert annotations["prometheus.io/path"] == "/metrics"
-

@@ -5,14 +5,14 @@ from __future__ import annotations
 import base64
 import json
 from enum import Enum
-from typing import Any, Optional, get_origin
+from typing import Any, get_origin
 
 import pytest
 import yaml
+from harness import FAKE_SECRETS, ROOT, assemble_config, project_defaults
 
 from archon.settings import InvalidConfiguration, load_settings
 from archon.settings.keys import DECLARED_KEYS, SECRET_KEYS
-from harness import ROOT, FAKE_SECRETS, assemble_config, project_defaults
 
 PULUMI_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array"}
 
@@ -24,14 +24,14 @@ class DictSource:
         self.values = {k.split(":", 1)[1]: v for k, v in values.items()}
         self.secret = {k.split(":", 1)[1] for k in secret_keys}
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         return self.values.get(key)
 
     def is_secret(self, key: str) -> bool:
         return key in self.secret
 
 
-def load(stack: str = "prod", overrides: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, Any]] = None):
+def load(stack: str = "prod", overrides: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None):
     return load_settings(stack, DictSource(*assemble_config(stack, overrides, secrets)))
 
 
@@ -63,7 +63,13 @@ def test_every_declared_key_is_in_pulumi_yaml_with_type_description_and_default(
 
 def test_secret_keys_are_not_declared_so_existing_secret_stacks_need_none() -> None:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    assert {k.name for k in SECRET_KEYS} == {"supabaseUrl", "supabaseServiceKey", "openaiApiKey", "logfireToken", "kubeconfig"}
+    assert {k.name for k in SECRET_KEYS} == {
+        "supabaseUrl",
+        "supabaseServiceKey",
+        "openaiApiKey",
+        "logfireToken",
+        "kubeconfig",
+    }
     assert not {k.name for k in SECRET_KEYS} & set(declared)
 
 
@@ -71,11 +77,21 @@ def test_pulumi_yaml_defaults_are_well_formed_settings() -> None:
     """The defaults alone pass field validation; only cross-field rules (host, context) need a stack."""
     with pytest.raises(InvalidConfiguration) as caught:
         load_settings("defaults", DictSource(*assemble_config_only_defaults()))
-    assert {p.key for p in caught.value.problems} == {"kubeContext", "uiHost", "tlsIssuer", "serverTag", "mcpTag", "frontendTag"}
+    assert {p.key for p in caught.value.problems} == {
+        "kubeContext",
+        "uiHost",
+        "tlsIssuer",
+        "serverTag",
+        "mcpTag",
+        "frontendTag",
+    }
 
 
 def assemble_config_only_defaults() -> tuple[dict[str, str], list[str]]:
-    values = {f"archon:{k}": (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v)) for k, v in project_defaults().items()}
+    values = {
+        f"archon:{k}": (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
+        for k, v in project_defaults().items()
+    }
     values.update({f"archon:{k}": v for k, v in FAKE_SECRETS.items()})
     return values, [f"archon:{k}" for k in FAKE_SECRETS]
 
@@ -84,11 +100,20 @@ def test_prod_settings_carry_the_guides_values() -> None:
     settings = load("prod")
     assert settings.production
     server = settings.server
-    assert (server.cpu_request, server.memory_request, server.cpu_limit, server.memory_limit) == ("500m", "768Mi", "2000m", "2Gi")
+    assert (server.cpu_request, server.memory_request, server.cpu_limit, server.memory_limit) == (
+        "500m",
+        "768Mi",
+        "2000m",
+        "2Gi",
+    )
     assert server.ephemeral_storage_limit == "5Gi"
     assert (server.autoscaling, server.min_replicas, server.max_replicas) == (True, 2, 5)
     assert (server.cpu_utilization, server.memory_utilization) == (70, 80)
-    assert (settings.frontend.min_replicas, settings.frontend.max_replicas, settings.frontend.cpu_utilization) == (2, 4, 75)
+    assert (settings.frontend.min_replicas, settings.frontend.max_replicas, settings.frontend.cpu_utilization) == (
+        2,
+        4,
+        75,
+    )
     assert settings.mcp_public_url == "archon.automatizase.com.br:8051"
 
 
@@ -112,7 +137,7 @@ def test_existing_secret_reads_no_secret_value() -> None:
     class Recording(DictSource):
         read: list[str] = []
 
-        def get(self, key: str) -> Optional[str]:
+        def get(self, key: str) -> str | None:
             self.read.append(key)
             return super().get(key)
 

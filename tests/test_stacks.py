@@ -8,7 +8,6 @@ from pathlib import Path
 
 import kubernetes_validate
 import pytest
-
 from harness import ROOT, Rendered
 
 SCHEMA_DIR = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
@@ -26,7 +25,11 @@ COMMON = {
     ("LimitRange", "archon-limits"),
     ("ConfigMap", "archon-config-"),
     ("Secret", "archon-secrets-"),
-    *((kind, f"archon-{s}") for s in ("server", "mcp", "frontend") for kind in ("ServiceAccount", "Deployment", "Service")),
+    *(
+        (kind, f"archon-{s}")
+        for s in ("server", "mcp", "frontend")
+        for kind in ("ServiceAccount", "Deployment", "Service")
+    ),
     ("NetworkPolicy", "default-deny-all"),
     *(("NetworkPolicy", f"archon-{s}-netpol") for s in ("server", "mcp", "frontend")),
     ("Ingress", "archon"),

@@ -16,8 +16,9 @@
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 
@@ -28,7 +29,7 @@ class Endpoint:
 
     name: str
     ip: str
-    namespace: Optional[str] = None
+    namespace: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     namespace_labels: Mapping[str, str] = field(default_factory=dict)
     named_ports: Mapping[str, int] = field(default_factory=dict)
@@ -42,7 +43,7 @@ class Endpoint:
         return {**self.namespace_labels, NAMESPACE_NAME_LABEL: self.namespace or ""}
 
 
-def selector_matches(selector: Optional[Mapping[str, Any]], labels: Mapping[str, str]) -> bool:
+def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
     """A LabelSelector: matchLabels and matchExpressions; an empty selector matches everything."""
     selector = selector or {}
     for key, value in (selector.get("matchLabels") or {}).items():
@@ -67,7 +68,8 @@ def _ip_block_matches(block: Mapping[str, Any], ip: str) -> bool:
     if address.version != cidr.version or address not in cidr:
         return False
     return not any(
-        address.version == ipaddress.ip_network(e, strict=False).version and address in ipaddress.ip_network(e, strict=False)
+        address.version == ipaddress.ip_network(e, strict=False).version
+        and address in ipaddress.ip_network(e, strict=False)
         for e in block.get("except") or []
     )
 
@@ -85,7 +87,7 @@ def peer_matches(peer: Mapping[str, Any], policy_namespace: str, endpoint: Endpo
     return selector_matches(peer.get("podSelector"), endpoint.labels)
 
 
-def port_matches(entries: Optional[Iterable[Mapping[str, Any]]], port: int, protocol: str, destination: Endpoint) -> bool:
+def port_matches(entries: Iterable[Mapping[str, Any]] | None, port: int, protocol: str, destination: Endpoint) -> bool:
     entries = list(entries or [])
     if not entries:
         return True
@@ -147,6 +149,6 @@ def allowed(
 ) -> bool:
     """Whether `source` may open a connection to `destination` on port/protocol."""
     policies = [p for p in policies if p.get("kind", "NetworkPolicy") == "NetworkPolicy"]
-    return _direction_allows(policies, source, destination, destination, port, protocol, "Egress") and _direction_allows(
-        policies, destination, source, destination, port, protocol, "Ingress"
-    )
+    return _direction_allows(
+        policies, source, destination, destination, port, protocol, "Egress"
+    ) and _direction_allows(policies, destination, source, destination, port, protocol, "Ingress")

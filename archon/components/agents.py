@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-import pulumi
-
 from archon.components.app_config import AGENTS_PORT, ArchonConfig
 from archon.components.python_service import python_service_fields
-from archon.components.service import ArchonService
+from archon.components.service import ArchonService, ServiceSpec
 from archon.k8s.pod import Probes, Timing, WritableDir, http_probe, tcp_probe
 from archon.settings import Settings
 
@@ -29,14 +25,6 @@ class ArchonAgents(ArchonService):
     writable = WRITABLE
     type_token = "archon:index:ArchonAgents"
 
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        config: ArchonConfig,
-        namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
-        spec = self.make_spec(settings, probes=PROBES, **python_service_fields(settings, config, AGENTS_PORT))
-        super().__init__(resource_name, spec, settings, namespace, opts)
-
+    @classmethod
+    def build_spec(cls, settings: Settings, config: ArchonConfig) -> ServiceSpec:
+        return cls.make_spec(settings, probes=PROBES, **python_service_fields(settings, config, AGENTS_PORT))

@@ -7,8 +7,6 @@ what the guide's manual `kubectl rollout restart` did, now done by `pulumi up` i
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -67,7 +65,7 @@ class ArchonConfig(pulumi.ComponentResource):
         resource_name: str,
         settings: Settings,
         namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("archon:index:ArchonConfig", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

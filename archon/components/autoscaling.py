@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional, Sequence
+from collections.abc import Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -32,13 +32,22 @@ def _metric(resource: str, utilization: int) -> dict:
     }
 
 
+def _metadata(service: ArchonService, settings: Settings, suffix: str) -> dict:
+    name = service.spec.name
+    return {
+        "name": f"{name}-{suffix}",
+        "namespace": service.deployment.metadata["namespace"],
+        "labels": kl.labels(name, settings.namespace, service.spec.component),
+    }
+
+
 class Autoscaling(pulumi.ComponentResource):
     def __init__(
         self,
         resource_name: str,
         settings: Settings,
         services: Sequence[ArchonService],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("archon:index:Autoscaling", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -51,13 +60,6 @@ class Autoscaling(pulumi.ComponentResource):
                 continue
             name = service.spec.name
 
-            def metadata(suffix: str) -> dict:
-                return {
-                    "name": f"{name}-{suffix}",
-                    "namespace": service.deployment.metadata["namespace"],
-                    "labels": kl.labels(name, settings.namespace, service.spec.component),
-                }
-
             if scaling.autoscaling:
                 metrics = [_metric("cpu", scaling.cpu_utilization)]
                 if scaling.memory_utilization:
@@ -65,7 +67,7 @@ class Autoscaling(pulumi.ComponentResource):
                 self.autoscalers.append(
                     k8s.autoscaling.v2.HorizontalPodAutoscaler(
                         f"{name}-hpa",
-                        metadata=metadata("hpa"),
+                        metadata=_metadata(service, settings, "hpa"),
                         spec={
                             "scaleTargetRef": {
                                 "apiVersion": "apps/v1",
@@ -86,7 +88,7 @@ class Autoscaling(pulumi.ComponentResource):
                 self.budgets.append(
                     k8s.policy.v1.PodDisruptionBudget(
                         f"{name}-pdb",
-                        metadata=metadata("pdb"),
+                        metadata=_metadata(service, settings, "pdb"),
                         spec={
                             "minAvailable": 1,
                             "selector": {"matchLabels": service.selector},

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-import pulumi
-
-from archon.components.app_config import UI_PORT
-from archon.components.service import ArchonService
+from archon.components.app_config import UI_PORT, ArchonConfig
+from archon.components.service import ArchonService, ServiceSpec
 from archon.k8s.pod import Probes, Timing, WritableDir, http_probe
 from archon.settings import Settings
 
@@ -35,13 +31,7 @@ class ArchonFrontend(ArchonService):
     writable = WRITABLE
     type_token = "archon:index:ArchonFrontend"
 
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
-        spec = self.make_spec(settings, port=UI_PORT, uid=NGINX_UID, probes=PROBES)
-        super().__init__(resource_name, spec, settings, namespace, opts)
-
+    @classmethod
+    def build_spec(cls, settings: Settings, config: ArchonConfig) -> ServiceSpec:
+        # Static files: no environment, no secrets, nginx's own user.
+        return cls.make_spec(settings, port=UI_PORT, uid=NGINX_UID, probes=PROBES)

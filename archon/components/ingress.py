@@ -10,8 +10,6 @@ pod without them).
 
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 import pulumi_kubernetes as k8s
 
@@ -55,7 +53,7 @@ class ArchonIngress(pulumi.ComponentResource):
         resource_name: str,
         settings: Settings,
         namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("archon:index:ArchonIngress", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 
 from archon.components.app_config import MCP_PORT, ArchonConfig
 from archon.components.python_service import python_service_fields
-from archon.components.service import ArchonService
+from archon.components.service import ArchonService, ServiceSpec
 from archon.k8s.pod import Manifest, Probes, Timing, WritableDir, http_probe, tcp_probe
 from archon.settings import McpExposure, Settings
 from archon.settings.model import label_terms_to_dict
@@ -35,21 +35,14 @@ class ArchonMcp(ArchonService):
     writable = WRITABLE
     type_token = "archon:index:ArchonMcp"
 
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        config: ArchonConfig,
-        namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
-        spec = self.make_spec(
+    @classmethod
+    def build_spec(cls, settings: Settings, config: ArchonConfig) -> ServiceSpec:
+        return cls.make_spec(
             settings,
             probes=PROBES,
             client_ip_affinity=settings.mcp.replicas > 1,
             **python_service_fields(settings, config, MCP_PORT),
         )
-        super().__init__(resource_name, spec, settings, namespace, opts)
 
     def _extra_resources(self, settings: Settings, metadata: Any, opts: pulumi.ResourceOptions) -> Manifest:
         if settings.mcp_exposure is not McpExposure.LOAD_BALANCER:
@@ -74,4 +67,3 @@ class ArchonMcp(ArchonService):
             opts=opts,
         )
         return {"publicService": self.public_service.metadata["name"]}
-

@@ -3,8 +3,8 @@ from the services it will run, and a LimitRange for anything started by hand in 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Optional, Sequence
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,7 +48,7 @@ class ArchonNamespace(pulumi.ComponentResource):
         resource_name: str,
         settings: Settings,
         footprints: Sequence[Footprint],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("archon:index:ArchonNamespace", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -48,7 +48,7 @@ class Flow:
     protocol: str = "TCP"
 
 
-def _namespace_peer(namespace: str, pod_labels: Optional[dict[str, str]] = None) -> dict:
+def _namespace_peer(namespace: str, pod_labels: dict[str, str] | None = None) -> dict:
     # namespaceSelector and podSelector in ONE peer: pods with these labels in that namespace.
     peer: dict = {"namespaceSelector": {"matchLabels": {NAMESPACE_NAME_LABEL: namespace}}}
     if pod_labels:
@@ -59,7 +59,9 @@ def _namespace_peer(namespace: str, pod_labels: Optional[dict[str, str]] = None)
 def peers(settings: Settings) -> dict[str, Any]:
     """The peers outside the namespace that Archon talks to, by role."""
     result = {
-        "ingress-controller": _namespace_peer(settings.ingress_namespace, label_terms_to_dict(settings.ingress_pod_labels)),
+        "ingress-controller": _namespace_peer(
+            settings.ingress_namespace, label_terms_to_dict(settings.ingress_pod_labels)
+        ),
         "dns": _namespace_peer(settings.dns_namespace, label_terms_to_dict(settings.dns_pod_labels)),
         "internet": {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(settings.internet_egress_except)}},
         "prometheus": _namespace_peer(settings.prometheus_namespace),
@@ -173,7 +175,7 @@ class NetworkPolicies(pulumi.ComponentResource):
         resource_name: str,
         settings: Settings,
         namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("archon:index:NetworkPolicies", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)

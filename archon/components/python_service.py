@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from archon.components.app_config import ArchonConfig
 from archon.k8s.pod import Manifest
@@ -18,7 +19,11 @@ def python_service_fields(
     annotations = {}
     if settings.prometheus_scrape:
         # Opt-in: Archon serves no /metrics today; turn this on once the images do.
-        annotations = {"prometheus.io/scrape": "true", "prometheus.io/port": str(port), "prometheus.io/path": "/metrics"}
+        annotations = {
+            "prometheus.io/scrape": "true",
+            "prometheus.io/port": str(port),
+            "prometheus.io/path": "/metrics",
+        }
     return {
         "port": port,
         "uid": APP_UID,

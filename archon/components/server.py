@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-import pulumi
-
-from archon.components.app_config import PLAYWRIGHT_BROWSERS_PATH, SERVER_PORT, ArchonConfig
+from archon.components.app_config import (
+    PLAYWRIGHT_BROWSERS_PATH,
+    SERVER_PORT,
+    ArchonConfig,
+)
 from archon.components.python_service import APP_UID, python_service_fields
-from archon.components.service import ArchonService, pull_policy
+from archon.components.service import ArchonService, ServiceSpec, pull_policy
 from archon.k8s.pod import (
     Manifest,
     Probes,
@@ -89,19 +89,11 @@ class ArchonServer(ArchonService):
     def init_containers(cls, settings: Settings) -> tuple[Manifest, ...]:
         return (playwright_warmup(settings),)
 
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        config: ArchonConfig,
-        namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
-    ) -> None:
-        spec = self.make_spec(
+    @classmethod
+    def build_spec(cls, settings: Settings, config: ArchonConfig) -> ServiceSpec:
+        return cls.make_spec(
             settings,
             probes=PROBES,
             client_ip_affinity=settings.server.multi_replica,
             **python_service_fields(settings, config, SERVER_PORT, env=SERVER_ENV),
         )
-        super().__init__(resource_name, spec, settings, namespace, opts)
-

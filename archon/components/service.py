@@ -9,13 +9,15 @@ environment.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, ClassVar, Optional, Sequence
+from typing import Any, ClassVar
 
 import pulumi
 import pulumi_kubernetes as k8s
 
+from archon.components.app_config import ArchonConfig
 from archon.k8s import labels as kl
 from archon.k8s.pod import (
     Manifest,
@@ -144,15 +146,21 @@ class ArchonService(pulumi.ComponentResource):
             )
         ]
 
+    @classmethod
+    def build_spec(cls, settings: Settings, config: ArchonConfig) -> ServiceSpec:
+        """What makes this service what it is; each service says it with `make_spec`."""
+        raise NotImplementedError
+
     def __init__(
         self,
         resource_name: str,
-        spec: ServiceSpec,
         settings: Settings,
+        config: ArchonConfig,
         namespace: pulumi.Input[str],
-        opts: Optional[pulumi.ResourceOptions] = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__(self.type_token, resource_name, None, opts)
+        spec = self.build_spec(settings, config)
         child = pulumi.ResourceOptions(parent=self)
         instance = settings.namespace
         version = spec.service.digest or spec.service.tag

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 import pulumi
 import pulumi_kubernetes as k8s
@@ -50,7 +49,7 @@ def preflight(settings: Settings) -> None:
 
 
 class ArchonStack(pulumi.ComponentResource):
-    def __init__(self, resource_name: str, settings: Settings, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+    def __init__(self, resource_name: str, settings: Settings, opts: pulumi.ResourceOptions | None = None) -> None:
         preflight(settings)
         provider = kubernetes_provider(settings)
         super().__init__(
@@ -69,7 +68,7 @@ class ArchonStack(pulumi.ComponentResource):
 
         self.server = ArchonServer("server", settings, self.config, ns, opts=child)
         self.mcp = ArchonMcp("mcp", settings, self.config, ns, opts=child)
-        self.frontend = ArchonFrontend("frontend", settings, ns, opts=child)
+        self.frontend = ArchonFrontend("frontend", settings, self.config, ns, opts=child)
         self.agents = ArchonAgents("agents", settings, self.config, ns, opts=child) if settings.agents_enabled else None
         services = [s for s in (self.server, self.mcp, self.frontend, self.agents) if s is not None]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 PART_OF = "archon"
 MANAGED_BY = "pulumi"
 NAME = "app.kubernetes.io/name"
@@ -16,7 +14,7 @@ def selector(name: str, instance: str) -> dict[str, str]:
     return {NAME: name, INSTANCE: instance}
 
 
-def labels(name: str, instance: str, component: str, version: Optional[str] = None) -> dict[str, str]:
+def labels(name: str, instance: str, component: str, version: str | None = None) -> dict[str, str]:
     """Selector labels plus the descriptive ones."""
     result = {
         **selector(name, instance),

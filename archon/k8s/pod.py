@@ -8,7 +8,7 @@ no switch to turn these off: a service that needs more must change this module, 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 Manifest = dict[str, Any]
 
@@ -87,7 +87,7 @@ def tcp_probe(port: int, timing: Timing) -> Manifest:
 class Probes:
     liveness: Manifest
     readiness: Manifest
-    startup: Optional[Manifest] = None
+    startup: Manifest | None = None
 
     def fields(self) -> Manifest:
         result = {"livenessProbe": self.liveness, "readinessProbe": self.readiness}

@@ -1,8 +1,14 @@
 """Stack configuration: read once, validated, handed to components as plain typed values."""
 
 from archon.settings.loader import load_settings
+from archon.settings.model import (
+    Environment,
+    McpExposure,
+    ScalableServiceSettings,
+    ServiceSettings,
+    Settings,
+)
 from archon.settings.problems import InvalidConfiguration, Problem
-from archon.settings.model import Environment, McpExposure, ScalableServiceSettings, ServiceSettings, Settings
 
 __all__ = [
     "Environment",

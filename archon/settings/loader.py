@@ -7,21 +7,28 @@ a bad stack file stops `pulumi preview` / `pulumi up` with nothing touched.
 from __future__ import annotations
 
 import json
-from typing import Any, Optional, Protocol
+from typing import Any, Protocol
 
 import pulumi
 from pydantic import ValidationError
 
 from archon.settings import rules
-from archon.settings.problems import InvalidConfiguration, Problem
-from archon.settings.keys import BY_PATH, DECLARED_KEYS, NAMESPACE, SECRET_KEYS, ConfigKey, set_command
+from archon.settings.keys import (
+    BY_PATH,
+    DECLARED_KEYS,
+    NAMESPACE,
+    SECRET_KEYS,
+    ConfigKey,
+    set_command,
+)
 from archon.settings.model import Settings
+from archon.settings.problems import InvalidConfiguration, Problem
 
 
 class ConfigSource(Protocol):
     """Where raw config strings come from: `pulumi.Config` in a program, a dict in unit tests."""
 
-    def get(self, key: str) -> Optional[str]: ...
+    def get(self, key: str) -> str | None: ...
 
     def is_secret(self, key: str) -> bool: ...
 
@@ -30,7 +37,7 @@ class PulumiConfigSource:
     def __init__(self) -> None:
         self._config = pulumi.Config(NAMESPACE)
 
-    def get(self, key: str) -> Optional[str]:
+    def get(self, key: str) -> str | None:
         return self._config.get(key)
 
     def is_secret(self, key: str) -> bool:
@@ -40,7 +47,7 @@ class PulumiConfigSource:
         return is_config_secret(f"{NAMESPACE}:{key}")
 
 
-def load_settings(stack: Optional[str] = None, source: Optional[ConfigSource] = None) -> Settings:
+def load_settings(stack: str | None = None, source: ConfigSource | None = None) -> Settings:
     """Read, parse and validate every setting of `stack` (the current stack by default)."""
     stack = stack or pulumi.get_stack()
     source = source or PulumiConfigSource()

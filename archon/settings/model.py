@@ -12,22 +12,22 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from enum import Enum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr
 
 from archon.k8s.quantity import parse_quantity
 
 
-class Environment(str, Enum):
+class Environment(StrEnum):
     """How strict the rules are: production refuses mutable image tags and plain HTTP."""
 
     DEVELOPMENT = "development"
     PRODUCTION = "production"
 
 
-class McpExposure(str, Enum):
+class McpExposure(StrEnum):
     """How MCP clients outside the cluster reach archon-mcp."""
 
     NONE = "none"  # only through `kubectl port-forward`
@@ -35,7 +35,7 @@ class McpExposure(str, Enum):
     LOAD_BALANCER = "loadBalancer"  # a LoadBalancer Service on port 8051
 
 
-class LogLevel(str, Enum):
+class LogLevel(StrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
     WARNING = "WARNING"
@@ -69,15 +69,11 @@ Quantity = Annotated[str, AfterValidator(_quantity), Field(examples=["500m", "76
 Cidr = Annotated[str, AfterValidator(_cidr), Field(examples=["10.0.0.0/8"])]
 LabelTerm = Annotated[str, AfterValidator(_label), Field(examples=["k8s-app=kube-dns"])]
 DnsLabel = Annotated[str, Field(pattern=rf"^{_DNS_LABEL}$", max_length=63, examples=["archon"])]
-Hostname = Annotated[
-    str, Field(pattern=rf"^({_HOSTNAME})?$", max_length=253, examples=["archon.example.com"])
-]
+Hostname = Annotated[str, Field(pattern=rf"^({_HOSTNAME})?$", max_length=253, examples=["archon.example.com"])]
 ImageRepository = Annotated[
     str, Field(pattern=r"^[a-z0-9]+([._/:-][a-z0-9]+)*$", examples=["registry.example.com/archon/server"])
 ]
-ImageTag = Annotated[
-    str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$", examples=["v1.2.3"])
-]
+ImageTag = Annotated[str, Field(pattern=r"^([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?$", examples=["v1.2.3"])]
 ImageDigest = Annotated[str, Field(pattern=r"^(sha256:[a-f0-9]{64})?$", examples=["sha256:<64 hex digits>"])]
 Percent = Annotated[int, Field(ge=1, le=100, examples=[70])]
 
@@ -155,11 +151,11 @@ class SecretSettings(_Strict):
     """
 
     existing_secret: Annotated[str, Field(pattern=rf"^({_DNS_LABEL}(\.{_DNS_LABEL})*)?$")]
-    supabase_url: Optional[SecretStr] = None
-    supabase_service_key: Optional[SecretStr] = None
-    openai_api_key: Optional[SecretStr] = None
-    logfire_token: Optional[SecretStr] = None
-    kubeconfig: Optional[SecretStr] = None
+    supabase_url: SecretStr | None = None
+    supabase_service_key: SecretStr | None = None
+    openai_api_key: SecretStr | None = None
+    logfire_token: SecretStr | None = None
+    kubeconfig: SecretStr | None = None
 
 
 class Settings(_Strict):
@@ -183,7 +179,9 @@ class Settings(_Strict):
     mcp_public_url: str
     mcp_exposure: McpExposure
     mcp_load_balancer_source_ranges: list[Cidr]
-    mcp_load_balancer_annotations: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9./_-]+=.*$", examples=["metallb.universe.tf/allow-shared-ip=archon"])]]
+    mcp_load_balancer_annotations: list[
+        Annotated[str, Field(pattern=r"^[A-Za-z0-9./_-]+=.*$", examples=["metallb.universe.tf/allow-shared-ip=archon"])]
+    ]
 
     agents_enabled: bool
     prometheus_scrape: bool

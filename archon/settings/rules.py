@@ -11,7 +11,7 @@ import binascii
 import ipaddress
 import json
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from archon.k8s.quantity import parse_quantity
@@ -24,7 +24,9 @@ _RULES: list[Rule] = []
 
 # Tags that are moved to new images by design. A digest pins an image whatever its tag says.
 MUTABLE_TAG = re.compile(r"^(|latest|.*-latest|latest-.*|main|master|edge|nightly|dev|stable)$")
-_HOST_PORT = re.compile(r"^(?P<host>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*):(?P<port>[0-9]{1,5})$")
+_HOST_PORT = re.compile(
+    r"^(?P<host>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*):(?P<port>[0-9]{1,5})$"
+)
 
 
 def rule(fn: Rule) -> Rule:
@@ -147,8 +149,7 @@ def autoscaling_bounds(settings: Settings) -> Iterator[Problem]:
         if service.autoscaling and service.min_replicas > service.max_replicas:
             yield _problem(
                 (name, "max_replicas"),
-                f"is {service.max_replicas}, below {key_for(name, 'min_replicas').full_name} "
-                f"({service.min_replicas})",
+                f"is {service.max_replicas}, below {key_for(name, 'min_replicas').full_name} ({service.min_replicas})",
                 service.min_replicas,
             )
 
@@ -207,7 +208,10 @@ def secrets_present_and_plausible(settings: Settings) -> Iterator[Problem]:
     secrets = settings.secrets
     if secrets.existing_secret:
         return
-    for field, example in (("supabase_url", "https://<project>.supabase.co"), ("supabase_service_key", "<service-role key>")):
+    for field, example in (
+        ("supabase_url", "https://<project>.supabase.co"),
+        ("supabase_service_key", "<service-role key>"),
+    ):
         if getattr(secrets, field) is None:
             yield _problem(
                 ("secrets", field),
@@ -248,7 +252,11 @@ def _private_host(host: str) -> bool:
 def _check_service_key(key: str) -> Iterator[Problem]:
     """Refuse the anon/publishable key, a classic mix-up that makes every write fail."""
     if key.startswith("sb_publishable_"):
-        yield _problem(("secrets", "supabase_service_key"), "is a publishable key; Archon needs the secret (service-role) key", "<sb_secret_... key>")
+        yield _problem(
+            ("secrets", "supabase_service_key"),
+            "is a publishable key; Archon needs the secret (service-role) key",
+            "<sb_secret_... key>",
+        )
         return
     parts = key.split(".")
     if len(parts) != 3:
