@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from harness import SHIPPED_STACKS, Rendered, render
 
 _cache: dict[str, Rendered] = {}

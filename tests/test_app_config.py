@@ -4,6 +4,7 @@ rolls the pods without `kubectl rollout restart`."""
 from __future__ import annotations
 
 import pytest
+
 from harness import FAKE_SECRETS, render
 from helpers_k8s import (
     PYTHON_SERVICES,

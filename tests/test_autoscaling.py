@@ -4,6 +4,7 @@ the HPA alone owning the replica count, and no budget that could block a node dr
 from __future__ import annotations
 
 import pytest
+
 from helpers_k8s import selector_of, variant
 
 BEHAVIOR = {

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from harness import FAKE_SECRETS, render
 
 from archon.settings import InvalidConfiguration
+from harness import FAKE_SECRETS, render
 
 WITHOUT = object()  # marks a secret that the case leaves unset
 

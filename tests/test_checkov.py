@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 
 import pytest
-from harness import SHIPPED_STACKS, Rendered, render
 
+from harness import SHIPPED_STACKS, Rendered, render
 from verify.checkov_scan import failures, scan, skips
 
 

@@ -4,9 +4,10 @@ Services named for both image families."""
 
 from __future__ import annotations
 
-import harness
 import pulumi
 import pytest
+
+import harness
 from harness import render
 from helpers_k8s import (
     ALL_SERVICES,

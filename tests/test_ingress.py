@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from helpers_k8s import MCP_INGRESS, variant
 
 NGINX = "nginx.ingress.kubernetes.io"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+
 from helpers_k8s import POD_SECURITY_PREFIX, quantity, variant, with_agents
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from helpers_k8s import (
     MCP_INGRESS,
     PORTS,

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from harness import Rendered, render
 
+from harness import Rendered, render
 from verify.pod_security import evaluate
 
 LEVELS = [("restricted", "latest"), ("baseline", "latest"), ("restricted", "v1.29")]

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import Rendered, render
 
+from harness import Rendered, render
 from verify.reachability import Endpoint, allowed
 
 # Who may talk to whom. `when` names the stack variants in which the flow must exist; in every

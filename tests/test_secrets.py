@@ -6,14 +6,21 @@ from __future__ import annotations
 import copy
 
 import pytest
-from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, render
 
+from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, render, stack_file_config
 from verify.secrets import leaks, unprotected_secret_data
 
 SECRET_ENV = {"SUPABASE_URL", "SUPABASE_SERVICE_KEY", "OPENAI_API_KEY", "LOGFIRE_TOKEN"}
+# Stacks whose Secret the program manages; the others name an existingSecret.
+MANAGED = [s for s in SHIPPED_STACKS if not stack_file_config(s).get("existingSecret")]
+EXISTING = [s for s in SHIPPED_STACKS if s not in MANAGED]
 
 
-@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_shipped_stacks_cover_both_ways_of_providing_secrets() -> None:
+    assert MANAGED and EXISTING
+
+
+@pytest.mark.parametrize("stack", MANAGED)
 def test_no_secret_value_outside_the_secret(stack: str) -> None:
     rendered = render(stack, {"agentsEnabled": True})
     assert leaks(rendered.objects, FAKE_SECRETS.values()) == []
@@ -21,20 +28,37 @@ def test_no_secret_value_outside_the_secret(stack: str) -> None:
     assert set(secret["stringData"].values()) == set(FAKE_SECRETS.values())
 
 
-def test_secret_data_is_a_pulumi_secret(shipped: Rendered) -> None:
-    assert shipped.of_kind("Secret")
-    assert unprotected_secret_data(shipped.objects, shipped.secret_paths) == []
+@pytest.mark.parametrize("stack", MANAGED)
+def test_secret_data_is_a_pulumi_secret(stack: str) -> None:
+    rendered = render(stack)
+    assert rendered.of_kind("Secret")
+    assert unprotected_secret_data(rendered.objects, rendered.secret_paths) == []
 
 
-def test_pods_read_credentials_only_through_secret_key_refs(shipped: Rendered) -> None:
-    secret_name = shipped.of_kind("Secret")[0]["metadata"]["name"]
-    for deployment in shipped.of_kind("Deployment"):
+@pytest.mark.parametrize("stack", SHIPPED_STACKS)
+def test_pods_read_credentials_only_through_secret_key_refs(stack: str) -> None:
+    rendered = render(stack)
+    managed = rendered.of_kind("Secret")
+    secret_name = managed[0]["metadata"]["name"] if managed else stack_file_config(stack)["existingSecret"]
+    for deployment in rendered.of_kind("Deployment"):
         spec = deployment["spec"]["template"]["spec"]
         for container in spec["containers"] + spec.get("initContainers", []):
             for env in container.get("env", []):
                 if env["name"] in SECRET_ENV:
                     assert "value" not in env
-                    assert env["valueFrom"]["secretKeyRef"] == {"name": secret_name, "key": env["name"]}
+                    ref = dict(env["valueFrom"]["secretKeyRef"])
+                    # A Secret managed elsewhere may lack the optional keys.
+                    optional = ref.pop("optional", False)
+                    assert ref == {"name": secret_name, "key": env["name"]}
+                    assert optional == (not managed and env["name"] in {"OPENAI_API_KEY", "LOGFIRE_TOKEN"})
+
+
+@pytest.mark.parametrize("stack", EXISTING)
+def test_a_stack_with_an_existing_secret_renders_no_value(stack: str) -> None:
+    sentinel = {key: f"must-never-be-read-{key}" for key in FAKE_SECRETS}
+    rendered = render(stack, secrets=sentinel)
+    assert rendered.of_kind("Secret") == []
+    assert leaks(rendered.objects, sentinel.values()) == []
 
 
 def test_existing_secret_reads_and_renders_no_value() -> None:

@@ -9,10 +9,10 @@ from typing import Any, get_origin
 
 import pytest
 import yaml
-from harness import FAKE_SECRETS, ROOT, assemble_config, project_defaults
 
 from archon.settings import InvalidConfiguration, load_settings
 from archon.settings.keys import DECLARED_KEYS, SECRET_KEYS
+from harness import FAKE_SECRETS, ROOT, assemble_config, project_defaults
 
 PULUMI_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array"}
 
@@ -200,3 +200,12 @@ def test_service_role_jwt_is_accepted_and_anon_jwt_refused() -> None:
 )
 def test_plain_http_supabase_is_allowed_on_private_addresses(url: str) -> None:
     assert load("prod", secrets={**FAKE_SECRETS, "supabaseUrl": url})
+
+
+def test_review_stacks_get_their_own_namespace_and_host() -> None:
+    """Review stacks copy the `pr` template; {stack} makes their names their own."""
+    config, secret_keys = assemble_config("pr")
+    settings = load_settings("pr-pulumi-Acme-archon-42", DictSource(config, secret_keys))
+    assert settings.namespace == "archon-pr-pulumi-acme-archon-42"
+    assert settings.ui_host == "pr-pulumi-acme-archon-42.review.example.com"
+    assert load("pr").namespace == "archon-pr"

@@ -158,15 +158,18 @@ def plan_policies(settings: Settings) -> dict[str, dict]:
             grouped[flow.source]["egress"].append((_peer(flow.destination, settings), port))
         if isinstance(flow.destination, str):
             grouped[flow.destination]["ingress"].append((_peer(flow.source, settings), port))
-    return {
-        name: {
+    policies = {}
+    for name in present:
+        # Both policy types, always: a direction without rules is denied, not left open.
+        spec = {
             "podSelector": {"matchLabels": kl.selector(SERVICE_NAMES[name], settings.namespace)},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": _rules(grouped[name], "ingress"),
-            "egress": _rules(grouped[name], "egress"),
         }
-        for name in present
-    }
+        for direction in ("ingress", "egress"):
+            if rules := _rules(grouped[name], direction):
+                spec[direction] = rules
+        policies[name] = spec
+    return policies
 
 
 class NetworkPolicies(pulumi.ComponentResource):

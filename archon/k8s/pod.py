@@ -66,8 +66,9 @@ class Timing:
     failures: int
 
     def fields(self) -> Manifest:
+        delay = {"initialDelaySeconds": self.initial_delay} if self.initial_delay else {}
         return {
-            "initialDelaySeconds": self.initial_delay,
+            **delay,
             "periodSeconds": self.period,
             "timeoutSeconds": self.timeout,
             "failureThreshold": self.failures,

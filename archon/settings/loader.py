@@ -7,6 +7,7 @@ a bad stack file stops `pulumi preview` / `pulumi up` with nothing touched.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Protocol
 
 import pulumi
@@ -64,6 +65,8 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
             except json.JSONDecodeError:
                 problems.append(Problem(key.name, f"must be a list, got {value!r}", set_command(key)))
                 continue
+        elif key.name in PER_STACK_KEYS:
+            value = value.replace("{stack}", dns_label(stack))
         _put(raw, key.path, value)
 
     use_existing_secret = bool(source.get("existingSecret"))
@@ -95,6 +98,16 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
     if problems:
         raise InvalidConfiguration(stack, problems)
     return settings
+
+
+# Keys that may name the stack, so that the review stacks copied from one template stack (one per
+# pull request) each get their own namespace and hosts: `archon:namespace: archon-{stack}`.
+PER_STACK_KEYS = ("namespace", "uiHost", "mcpPublicUrl")
+
+
+def dns_label(name: str) -> str:
+    """A stack name as it can stand in a namespace or host name."""
+    return re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
 
 
 def _put(tree: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
