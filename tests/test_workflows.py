@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -33,9 +32,10 @@ from typing import Any
 import pytest
 import yaml
 
+from verify.gotools import install_module
+
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
-TOOLS = ROOT / ".tools"
 
 ACTIONLINT_MODULE = "github.com/rhysd/actionlint/cmd/actionlint"
 ACTIONLINT_VERSION = "v1.7.12"
@@ -674,29 +674,8 @@ def test_pin_check_catches_one_action_at_two_commits() -> None:
 
 
 def _actionlint() -> Path:
-    """actionlint at ACTIONLINT_VERSION, built from its Go module on first use (caches in .tools)."""
-    binary = TOOLS / "bin" / f"actionlint-{ACTIONLINT_VERSION}"
-    if binary.exists():
-        return binary
-    if shutil.which("go") is None:
-        pytest.fail("actionlint is built from its Go module: install Go (README, Quick start)")
-    gobin = TOOLS / "bin" / f".actionlint-{ACTIONLINT_VERSION}.build"
-    shutil.rmtree(gobin, ignore_errors=True)
-    env = {
-        **os.environ,
-        "GOBIN": str(gobin),
-        "GOPATH": os.environ.get("GOPATH", str(TOOLS / "go")),
-        "GOMODCACHE": os.environ.get("GOMODCACHE", str(TOOLS / "go" / "pkg" / "mod")),
-        "GOCACHE": os.environ.get("GOCACHE", str(TOOLS / "go-build")),
-        "GOFLAGS": "-modcacherw",
-        "CGO_ENABLED": "0",
-    }
-    subprocess.run(
-        ["go", "install", f"{ACTIONLINT_MODULE}@{ACTIONLINT_VERSION}"], cwd=TOOLS, env=env, check=True, timeout=600
-    )
-    (gobin / "actionlint").rename(binary)
-    gobin.rmdir()
-    return binary
+    """actionlint at ACTIONLINT_VERSION, built from its Go module on first use."""
+    return install_module(ACTIONLINT_MODULE, ACTIONLINT_VERSION, "actionlint")
 
 
 def _zizmor() -> Path:

@@ -1,22 +1,21 @@
 """Pod Security Standards, evaluated by Kubernetes' own code (k8s.io/pod-security-admission).
 
-The Go evaluator in `podsecurity/` is built on first use into `.tools/bin` (Go modules come from
-the module proxy; caches stay under `.tools`) and rebuilt only when its sources change.
+The Go evaluator in `podsecurity/` is built on first use into `.tools/bin` (see `gotools.py`) and
+rebuilt only when its sources change.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from verify.gotools import build_package
+
 SOURCE = Path(__file__).resolve().parent / "podsecurity"
-TOOLS = ROOT / ".tools"
 
 
 def _source_hash() -> str:
@@ -27,21 +26,8 @@ def _source_hash() -> str:
 
 
 def evaluator_binary() -> Path:
-    """The built evaluator, building it when missing or out of date."""
-    binary = TOOLS / "bin" / f"podsecurity-{_source_hash()}"
-    if binary.exists():
-        return binary
-    binary.parent.mkdir(parents=True, exist_ok=True)
-    env = {
-        **os.environ,
-        "GOPATH": os.environ.get("GOPATH", str(TOOLS / "go")),
-        "GOMODCACHE": os.environ.get("GOMODCACHE", str(TOOLS / "go" / "pkg" / "mod")),
-        "GOCACHE": os.environ.get("GOCACHE", str(TOOLS / "go-build")),
-        "GOFLAGS": "-mod=readonly -modcacherw",
-        "CGO_ENABLED": "0",
-    }
-    subprocess.run(["go", "build", "-o", str(binary), "."], cwd=SOURCE, env=env, check=True)
-    return binary
+    """The built evaluator, building it when missing or out of date (the name carries a hash)."""
+    return build_package(SOURCE, f"podsecurity-{_source_hash()}")
 
 
 def evaluate(objects: Iterable[dict[str, Any]], level: str = "restricted", version: str = "latest") -> list[dict]:
