@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
 
 import pulumi
+
+# configkit, the config plumbing shared with the main program, lives at the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from configkit import ConfigSource, InvalidConfiguration, Problem, PulumiConfigSource  # noqa: E402
 
 NAMESPACE = "archon-deployments"
 
@@ -35,28 +40,6 @@ _REPOSITORY = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9._-]+$")
 # Relative to the repository root, without `..` or whitespace: ".", "infra", "infra/archon".
 _REPO_DIR = re.compile(r"^(\.|(?!/)(?!\.\.(/|$))(?!.*/\.\.(/|$))\S+)$")
 _CRON_FIELD = re.compile(r"^(\*|\d+(-\d+)?)(/\d+)?(,(\*|\d+(-\d+)?)(/\d+)?)*$")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the configuration, and the command that fixes it."""
-
-    key: str
-    message: str
-    fix: str
-
-    def __str__(self) -> str:
-        return f"{NAMESPACE}:{self.key}: {self.message}\n    Fix: {self.fix}"
-
-
-class InvalidConfiguration(pulumi.RunError):
-    """Raised before any resource is registered; Pulumi prints it without a traceback."""
-
-    def __init__(self, stack: str, problems: list[Problem]) -> None:
-        self.problems = problems
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        body = "\n".join(f"  - {problem}" for problem in problems)
-        super().__init__(f"Stack '{stack}' has an invalid configuration ({count}); nothing was changed.\n{body}")
 
 
 class SecretValue:
@@ -107,27 +90,6 @@ class Settings:
         return next(s for s in self.stacks if s.stack == name)
 
 
-class ConfigSource(Protocol):
-    """Where raw config strings come from: `pulumi.Config` in a program, a dict in unit tests."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def is_secret(self, key: str) -> bool: ...
-
-
-class PulumiConfigSource:
-    def __init__(self) -> None:
-        self._config = pulumi.Config(NAMESPACE)
-
-    def get(self, key: str) -> str | None:
-        return self._config.get(key)
-
-    def is_secret(self, key: str) -> bool:
-        from pulumi.runtime.config import is_config_secret
-
-        return is_config_secret(f"{NAMESPACE}:{key}")
-
-
 def _set(key: str, example: str, secret: bool = False) -> str:
     return f"pulumi config set {'--secret ' if secret else ''}{NAMESPACE}:{key} {example}"
 
@@ -138,7 +100,7 @@ class _Reader:
         self.problems: list[Problem] = []
 
     def problem(self, key: str, message: str, fix: str) -> None:
-        self.problems.append(Problem(key, message, fix))
+        self.problems.append(Problem(key, message, fix, namespace=NAMESPACE))
 
     def string(self, key: str, pattern: re.Pattern[str] | None, example: str, required: bool = True) -> str:
         value = (self.source.get(key) or "").strip()
@@ -208,7 +170,7 @@ def _is_cron(value: str) -> bool:
 def load_settings(stack: str | None = None, source: ConfigSource | None = None) -> Settings:
     """Read, parse and validate every setting of `stack` (the current stack by default)."""
     stack = stack or pulumi.get_stack()
-    read = _Reader(source or PulumiConfigSource())
+    read = _Reader(source or PulumiConfigSource(NAMESPACE))
 
     organization = read.string("organization", _NAME, "<your Pulumi Cloud organization>")
     project = read.string("project", _NAME, "archon")

@@ -48,7 +48,7 @@ for arg in "$@"; do
   case "$arg" in
     --use-system) USE_SYSTEM=1 ;;
     --force) FORCE=1 ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^set -euo/!p}' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "unknown option: $arg" >&2; exit 2 ;;
     *) OUT="$arg" ;;
   esac

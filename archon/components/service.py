@@ -28,8 +28,9 @@ from archon.k8s.pod import (
     resources,
 )
 from archon.k8s.quantity import parse_quantity
-from archon.settings import Problem, ScalableServiceSettings, ServiceSettings, Settings
+from archon.settings import ScalableServiceSettings, ServiceSettings, Settings
 from archon.settings.keys import key_for, set_command
+from archon.settings.problems import Problem, problem
 from archon.settings.rules import MUTABLE_TAG
 
 
@@ -139,7 +140,7 @@ class ArchonService(pulumi.ComponentResource):
         key = key_for(cls.component, "ephemeral_storage_limit")
         needed = f"{int(scratch / 2**20)}Mi"
         return [
-            Problem(
+            problem(
                 key.name,
                 f"{limit} is less than the {needed} of scratch volumes that archon-{cls.component} mounts",
                 set_command(key, needed),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Protocol
+from typing import Any
 
 import pulumi
 from pydantic import ValidationError
@@ -23,35 +23,14 @@ from archon.settings.keys import (
     set_command,
 )
 from archon.settings.model import Settings
-from archon.settings.problems import InvalidConfiguration, Problem
-
-
-class ConfigSource(Protocol):
-    """Where raw config strings come from: `pulumi.Config` in a program, a dict in unit tests."""
-
-    def get(self, key: str) -> str | None: ...
-
-    def is_secret(self, key: str) -> bool: ...
-
-
-class PulumiConfigSource:
-    def __init__(self) -> None:
-        self._config = pulumi.Config(NAMESPACE)
-
-    def get(self, key: str) -> str | None:
-        return self._config.get(key)
-
-    def is_secret(self, key: str) -> bool:
-        # The SDK's own record of which keys the stack file holds encrypted.
-        from pulumi.runtime.config import is_config_secret
-
-        return is_config_secret(f"{NAMESPACE}:{key}")
+from archon.settings.problems import InvalidConfiguration, Problem, problem
+from configkit import ConfigSource, PulumiConfigSource
 
 
 def load_settings(stack: str | None = None, source: ConfigSource | None = None) -> Settings:
     """Read, parse and validate every setting of `stack` (the current stack by default)."""
     stack = stack or pulumi.get_stack()
-    source = source or PulumiConfigSource()
+    source = source or PulumiConfigSource(NAMESPACE)
     problems: list[Problem] = []
     raw: dict[str, Any] = {"stack": stack}
 
@@ -63,7 +42,7 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
             try:
                 value = json.loads(value)
             except json.JSONDecodeError:
-                problems.append(Problem(key.name, f"must be a list, got {value!r}", set_command(key)))
+                problems.append(problem(key.name, f"must be a list, got {value!r}", set_command(key)))
                 continue
         elif key.name in PER_STACK_KEYS:
             value = value.replace("{stack}", dns_label(stack))
@@ -78,7 +57,7 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
             continue
         if not source.is_secret(key.name):
             problems.append(
-                Problem(
+                problem(
                     key.name,
                     "is stored in plain text in the stack file; it must be a Pulumi secret",
                     f"pulumi config rm {key.full_name} && {set_command(key)}",
@@ -124,7 +103,7 @@ def _problem_from(error: dict[str, Any]) -> Problem:
     else:
         shown = "" if key.is_secret else f" (got {error.get('input')!r})"
         message = f"{error['msg'].removeprefix('Value error, ')}{shown}"
-    return Problem(key.name, message, set_command(key))
+    return problem(key.name, message, set_command(key))
 
 
 def _key_at(loc: tuple[str, ...]) -> ConfigKey:

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from archon.k8s.quantity import parse_quantity
 from archon.settings.keys import SERVICES, key_for, set_command
 from archon.settings.model import McpExposure, ScalableServiceSettings, Settings
-from archon.settings.problems import Problem
+from archon.settings.problems import Problem, problem
 
 Rule = Callable[[Settings], Iterator[Problem]]
 _RULES: list[Rule] = []
@@ -40,7 +40,7 @@ def check(settings: Settings) -> list[Problem]:
 
 def _problem(path: tuple[str, ...], message: str, value: object = None, fix: str | None = None) -> Problem:
     key = key_for(*path)
-    return Problem(key.name, message, fix or set_command(key, value))
+    return problem(key.name, message, fix or set_command(key, value))
 
 
 def _scalable(settings: Settings) -> Iterator[tuple[str, ScalableServiceSettings]]:
