@@ -12,7 +12,6 @@ import copy
 import hashlib
 import json
 import runpy
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -199,15 +198,3 @@ def unwrap(value: Any, path: str, secret_paths: list[str]) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def walk(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Every (path, leaf) of a JSON-like value."""
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from walk(v, f"{path}/{k}")
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from walk(v, f"{path}/{i}")
-    else:
-        yield path, value

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
-import harness
 from harness import Rendered, render
+from verify.tree import leaves
 
 PYTHON_SERVICES = ("archon-server", "archon-mcp", "archon-agents")
 ALL_SERVICES = (*PYTHON_SERVICES, "archon-frontend")
@@ -127,7 +127,7 @@ def values_of_key(value: Any, key: str) -> Iterator[Any]:
 
 
 def strings(value: Any) -> Iterator[str]:
-    for _, leaf in harness.walk(value):
+    for _, leaf in leaves(value):
         if isinstance(leaf, str):
             yield leaf
 

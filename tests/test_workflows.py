@@ -33,6 +33,7 @@ import pytest
 import yaml
 
 from verify.gotools import install_module
+from verify.tree import leaves
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS_DIR = ROOT / ".github" / "workflows"
@@ -168,17 +169,6 @@ def _upstream(workflow: dict[str, Any], job_id: str) -> set[str]:
     return seen
 
 
-def _walk_strings(node: Any, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _walk_strings(value, f"{path}.{key}")
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _walk_strings(value, f"{path}[{index}]")
-    elif isinstance(node, str):
-        yield path, node
-
-
 # ---- checks: each returns the problems it finds ---------------------------------------------
 
 USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?P<rest>.*)$")
@@ -208,7 +198,7 @@ def check_actions_pinned(texts: Texts) -> list[str]:
                 problems.append(f"{name}:{number}: {ref} has no '# vX.Y.Z' comment naming its version")
             action, commit = ref.split("@")
             commits.setdefault(action, set()).add(commit)
-        parsed = [path for path, _ in _walk_strings(_load(text)) if path.endswith(".uses")]
+        parsed = [path for path, _ in leaves(_load(text)) if path.endswith("/uses")]
         if found != len(parsed):
             problems.append(f"{name}: {len(parsed)} `uses:` keys but {found} `uses:` lines (flow style?)")
     problems += [f"{action} is pinned to several commits: {sorted(c)}" for action, c in commits.items() if len(c) > 1]
@@ -442,11 +432,11 @@ def check_secrets(workflows: Workflows, texts: Texts) -> list[str]:
             steps = _steps(job)
             for index, step in enumerate(steps):
                 if _is_pulumi_command(step):
-                    allowed.add(f".jobs.{job_id}.steps[{index}].env.PULUMI_ACCESS_TOKEN")
+                    allowed.add(f"/jobs/{job_id}/steps/{index}/env/PULUMI_ACCESS_TOKEN")
                     if (step.get("env") or {}).get("PULUMI_ACCESS_TOKEN") != TOKEN_REF:
                         problems.append(f"{job_name}: job {job_id}: a Pulumi command without env PULUMI_ACCESS_TOKEN")
-        for path, value in _walk_strings(workflow):
-            if "secrets." in value and path not in allowed:
+        for path, value in leaves(workflow):
+            if isinstance(value, str) and "secrets." in value and path not in allowed:
                 problems.append(f"{name}: a secret at {path} (only pulumi/actions steps' env may hold one)")
     return problems
 

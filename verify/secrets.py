@@ -2,19 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import Any
 
-
-def _leaves(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from _leaves(item, f"{path}/{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _leaves(item, f"{path}/{index}")
-    else:
-        yield path, value
+from verify.tree import leaves
 
 
 def leaks(objects: Iterable[dict[str, Any]], secret_values: Iterable[str]) -> list[str]:
@@ -22,7 +13,7 @@ def leaks(objects: Iterable[dict[str, Any]], secret_values: Iterable[str]) -> li
     values = [v for v in secret_values if v]
     found = []
     for obj in objects:
-        for path, leaf in _leaves(obj):
+        for path, leaf in leaves(obj):
             if obj["kind"] == "Secret" and path.startswith(("/data/", "/stringData/")):
                 continue
             if isinstance(leaf, str) and any(value in leaf for value in values):
