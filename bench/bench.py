@@ -96,7 +96,8 @@ def preview_projects(workdir: Path) -> tuple[Path, Path, dict[str, str]]:
     program.mkdir()
     for name in ("Pulumi.yaml", "Pulumi.local.yaml", "__main__.py", "requirements.txt"):
         shutil.copy2(ROOT / name, program / name)
-    shutil.copytree(ROOT / "archon", program / "archon", ignore=shutil.ignore_patterns("__pycache__"))
+    for package in ("archon", "configkit"):
+        shutil.copytree(ROOT / package, program / package, ignore=shutil.ignore_patterns("__pycache__"))
     (program / ".venv").symlink_to(ROOT / ".venv")
 
     minimal = workdir / "minimal"

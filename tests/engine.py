@@ -19,7 +19,7 @@ from harness import FAKE_SECRETS, ROOT
 
 TOOLS_BIN = ROOT / ".tools" / "bin"
 PASSPHRASE = "archon-local-only"
-PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "requirements.txt", "archon", "policy"]
+PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "requirements.txt", "archon", "configkit", "policy"]
 AUTONAMED = re.compile(r"\b(archon-(?:config|secrets))-[0-9a-z]{8}\b")
 
 
