@@ -1,7 +1,8 @@
 """Turns Pulumi config into validated `Settings`, or one error that lists every problem.
 
-This is the only module that reads `pulumi.Config`. It runs before any resource is registered, so
-a bad stack file stops `pulumi preview` / `pulumi up` with nothing touched.
+This is the only module that reads the config (through `configkit.PulumiConfigSource`). It runs
+before any resource is registered, so a bad stack file stops `pulumi preview` / `pulumi up` with
+nothing touched.
 """
 
 from __future__ import annotations
