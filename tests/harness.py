@@ -12,6 +12,7 @@ import copy
 import hashlib
 import json
 import runpy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,6 +144,29 @@ def assemble_config(
     return config, [f"{PROJECT}:{k}" for k, v in secret_values.items() if v is not None]
 
 
+def run_under_mocks(
+    program: Callable[[], Any], stack: str, config: dict[str, str], secret_keys: list[str], project: str = PROJECT
+) -> list[Registration]:
+    """Run `program` as the Pulumi program of `project`'s `stack` under fresh RenderMocks and return what
+    it registered, URNs included; on failure the error carries the registrations so far, as
+    `error.registrations`."""
+    mocks = RenderMocks()
+    monitor = pulumi.runtime.mocks.MockMonitor(mocks)
+    # set_mocks keeps an existing root Stack; a fresh one keeps outputs of earlier renders out.
+    pulumi.runtime.settings.set_root_resource(None)
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
+    pulumi.runtime.set_all_config(config, secret_keys)
+    try:
+        _sync_await(run_pulumi_func(program))
+    except BaseException as error:
+        error.registrations = mocks.registrations  # type: ignore[attr-defined]
+        raise
+    urns = {(urn.split("::")[2].split("$")[-1], urn.split("::")[3]): urn for urn in monitor.resources}
+    for reg in mocks.registrations:
+        reg.urn = urns.get((reg.type, reg.name), "")
+    return mocks.registrations
+
+
 def render(
     stack: str = "prod",
     overrides: dict[str, Any] | None = None,
@@ -152,26 +176,14 @@ def render(
     """Run `__main__.py` for `stack`; `plaintext` adds config values that are NOT marked secret."""
     config, secret_keys = assemble_config(stack, overrides, secrets)
     config.update({f"{PROJECT}:{k}": config_string(v) for k, v in (plaintext or {}).items()})
-    mocks = RenderMocks()
-    monitor = pulumi.runtime.mocks.MockMonitor(mocks)
-    # set_mocks keeps an existing root Stack; a fresh one keeps outputs of earlier renders out.
-    pulumi.runtime.settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config, secret_keys)
-    try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__")))
-    except BaseException as error:
-        error.registrations = mocks.registrations  # type: ignore[attr-defined]
-        raise
+    registrations = run_under_mocks(
+        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), stack, config, secret_keys
+    )
     root = pulumi.runtime.settings.get_root_resource()
-    outputs = {name: _resolve(value) for name, value in (root.outputs or {}).items()}
+    outputs = {name: resolve(value) for name, value in (root.outputs or {}).items()}
 
-    urns = {}
-    for urn in monitor.resources:
-        urns[(urn.split("::")[2].split("$")[-1], urn.split("::")[3])] = urn
     objects, secret_paths = [], set()
-    for reg in mocks.registrations:
-        reg.urn = urns.get((reg.type, reg.name), "")
+    for reg in registrations:
         if reg.custom and reg.type.startswith("kubernetes:") and not reg.type.startswith("pulumi:"):
             paths: list[str] = []
             obj = unwrap(reg.inputs, "", paths)
@@ -179,10 +191,11 @@ def render(
             objects.append(obj)
             secret_paths.update((obj["kind"], obj["metadata"]["name"], p) for p in paths)
         reg.inputs = unwrap(reg.inputs, "", [])
-    return Rendered(objects, mocks.registrations, outputs, secret_paths)
+    return Rendered(objects, registrations, outputs, secret_paths)
 
 
-def _resolve(value: Any) -> Any:
+def resolve(value: Any) -> Any:
+    """The plain value of an Output (or of a plain value) of a finished run."""
     return _sync_await(pulumi.Output.from_input(value).future())
 
 

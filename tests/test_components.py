@@ -113,7 +113,7 @@ def registered_outputs():
         r = render("prod", overrides={"agentsEnabled": True})
     finally:
         patch.undo()
-    resolved = [(t, harness._resolve(o)) for t, o in calls if t.startswith("archon:index:")]
+    resolved = [(t, harness.resolve(o)) for t, o in calls if t.startswith("archon:index:")]
     return r, resolved
 
 

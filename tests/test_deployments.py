@@ -13,10 +13,8 @@ from typing import Any
 import pulumi
 import pytest
 import yaml
-from pulumi.runtime.stack import run_pulumi_func
-from pulumi.runtime.sync_await import _sync_await
 
-from harness import ROOT, Registration, RenderMocks, config_string, unwrap
+from harness import ROOT, Registration, config_string, resolve, run_under_mocks, unwrap
 
 PROGRAM = ROOT / "deployments"
 PROJECT = "archon-deployments"
@@ -67,26 +65,24 @@ def run_program(
     secret_values = {"registryToken": FAKE_REGISTRY_TOKEN} if secrets is None else secrets
     config = {f"{project}:{k}": config_string(v) for k, v in {**values, **(plaintext or {})}.items()}
     config.update({f"{project}:{k}": config_string(v) for k, v in secret_values.items()})
-    mocks = RenderMocks()
-    monitor = pulumi.runtime.mocks.MockMonitor(mocks)
-    pulumi.runtime.settings.set_root_resource(None)
-    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False, monitor=monitor)
-    pulumi.runtime.set_all_config(config, [f"{project}:{k}" for k in secret_values])
     sys.path.insert(0, str(program))  # the program imports its sibling modules, as under `pulumi up`
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(program / "__main__.py"), run_name="__main__")))
-    except BaseException as error:
-        error.registrations = mocks.registrations  # type: ignore[attr-defined]
-        raise
+        registrations = run_under_mocks(
+            lambda: runpy.run_path(str(program / "__main__.py"), run_name="__main__"),
+            stack,
+            config,
+            [f"{project}:{k}" for k in secret_values],
+            project=project,
+        )
     finally:
         sys.path.remove(str(program))
         sys.modules.pop("settings", None)
     secret_paths = {}
-    for reg in mocks.registrations:
+    for reg in registrations:
         paths: list[str] = []
         reg.inputs = unwrap(reg.inputs, "", paths)
         secret_paths[reg.name] = set(paths)
-    return Run(mocks.registrations, secret_paths)
+    return Run(registrations, secret_paths)
 
 
 @pytest.fixture(scope="module")
@@ -201,7 +197,7 @@ def test_drift_detection_can_be_turned_off() -> None:
 def test_outputs_summarise_each_stack() -> None:
     run_program()
     root = pulumi.runtime.settings.get_root_resource()
-    stacks = _sync_await(pulumi.Output.from_input(root.outputs["stacks"]).future())
+    stacks = resolve(root.outputs["stacks"])
     assert stacks["prod"]["deployCommits"] is False
     assert stacks["prod"]["driftDetection"] == {"scheduleCron": "0 5 * * *", "autoRemediate": False}
     assert stacks["pr"]["reviewStackTemplate"] is True
