@@ -1,33 +1,36 @@
 """Benchmarks, measured side by side in one run (not a test: run it by hand, `make bench`).
 
 (a) Evaluating the whole program for prod under Pulumi's mocks, against the floor: a Python
-    process that only imports pulumi and the pulumi_kubernetes modules the program uses.
+    process that only imports pulumi and the pulumi_kubernetes API modules the program uses.
     Target: at most 1.3x the floor.
+    Two reference rows split (a): "libraries alone" replays prod's registrations with no code of
+    ours (bench/replay.py: pydantic imported, the same resources, inputs, parents and secrets through
+    pulumi_kubernetes' typed classes, the same mocks), against the same floor; "our code" is (a)'s
+    case against that replay.
 (b) `pulumi preview` of the local stack with the real engine, against a one-resource program
     (one ConfigMap) with the same provider, backend and render mode. Target: at most 1.5x.
 
-Each case runs in fresh processes, alternating with its baseline, `--rounds` times; the table shows
-medians, the ratio and the peak resident memory of the largest process of each run.
+Each command runs in fresh processes, the commands of a benchmark alternating, `--rounds` times;
+the table shows medians, the ratio and the peak resident memory of the largest process of each run.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
+REPLAY = str(ROOT / "bench" / "replay.py")
 
-FLOOR = (
-    "import pulumi, pulumi_kubernetes, pulumi_kubernetes.core.v1, pulumi_kubernetes.apps.v1, "
-    "pulumi_kubernetes.networking.v1, pulumi_kubernetes.autoscaling.v2, pulumi_kubernetes.policy.v1"
-)
 MOCK_EVAL = "import sys; sys.path[:0] = ['tests', '.']; from harness import render; render('prod')"
 
 ONE_RESOURCE_PROGRAM = """\
@@ -36,6 +39,24 @@ import pulumi_kubernetes as k8s
 provider = k8s.Provider("render", render_yaml_to_directory="rendered")
 k8s.core.v1.ConfigMap("one", data={"KEY": "value"}, opts=__import__("pulumi").ResourceOptions(provider=provider))
 """
+
+
+@dataclass(frozen=True)
+class Sample:
+    seconds: float  # median wall time
+    peak_kib: int  # largest peak RSS of a run
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    case: Sample
+    baseline: Sample
+    target: float | None  # None: a reference row, no target
+
+    @property
+    def ratio(self) -> float:
+        return self.case.seconds / self.baseline.seconds
 
 
 def measured(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int]:
@@ -52,27 +73,57 @@ def measured(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float,
     return float(seconds), int(rss)
 
 
-def compare(
-    name: str, case: list[str], baseline: list[str], cwd: Path, env: dict[str, str], rounds: int, target: float
-) -> dict:
-    measured(case, cwd, env), measured(baseline, cwd, env)  # warm the file cache
-    times: dict[str, list[float]] = {"case": [], "baseline": []}
-    peaks: dict[str, int] = {"case": 0, "baseline": 0}
+def side_by_side(commands: dict[str, list[str]], cwd: Path, env: dict[str, str], rounds: int) -> dict[str, Sample]:
+    """Each command `rounds` times, alternating, so that all of them share the machine's conditions."""
+    for command in commands.values():
+        measured(command, cwd, env)  # warm the file cache
+    times: dict[str, list[float]] = {label: [] for label in commands}
+    peaks = dict.fromkeys(commands, 0)
     for _ in range(rounds):
-        for label, command in (("case", case), ("baseline", baseline)):
+        for label, command in commands.items():
             seconds, rss = measured(command, cwd, env)
             times[label].append(seconds)
             peaks[label] = max(peaks[label], rss)
-    case_s, base_s = statistics.median(times["case"]), statistics.median(times["baseline"])
-    return {
-        "name": name,
-        "case": case_s,
-        "baseline": base_s,
-        "ratio": case_s / base_s,
-        "target": target,
-        "case_mib": peaks["case"] / 1024,
-        "baseline_mib": peaks["baseline"] / 1024,
-    }
+    return {label: Sample(statistics.median(times[label]), peaks[label]) for label in commands}
+
+
+def mock_evaluation(workdir: Path, rounds: int) -> list[Row]:
+    """Benchmark (a) and its two reference rows."""
+    recording = workdir / "prod-registrations.json"
+    subprocess.run([PYTHON, REPLAY, "record", "prod", str(recording)], cwd=ROOT, check=True)
+    subprocess.run([PYTHON, REPLAY, "check", str(recording)], cwd=ROOT, check=True)  # the replay is faithful
+    modules = json.loads(recording.read_text())["modules"]
+    floor = "import pulumi, pulumi_kubernetes, " + ", ".join(modules)
+    samples = side_by_side(
+        {
+            "program": [PYTHON, "-c", MOCK_EVAL],
+            "libraries": [PYTHON, REPLAY, "replay", str(recording)],
+            "floor": [PYTHON, "-c", floor],
+        },
+        ROOT,
+        dict(os.environ),
+        rounds,
+    )
+    return [
+        Row(
+            "(a) prod under mocks vs importing pulumi + the pulumi_kubernetes modules used",
+            samples["program"],
+            samples["floor"],
+            1.3,
+        ),
+        Row(
+            "(a) reference: libraries alone (prod's registrations replayed, no code of ours) vs the same floor",
+            samples["libraries"],
+            samples["floor"],
+            None,
+        ),
+        Row(
+            "(a) reference: our code, prod under mocks vs libraries alone",
+            samples["program"],
+            samples["libraries"],
+            None,
+        ),
+    ]
 
 
 def pulumi_env(workdir: Path) -> dict[str, str]:
@@ -126,46 +177,48 @@ def preview_projects(workdir: Path) -> tuple[Path, Path, dict[str, str]]:
     return program, minimal, env
 
 
+def preview(workdir: Path, rounds: int) -> Row:
+    """Benchmark (b)."""
+    program, minimal, env = preview_projects(workdir)
+    command = " ".join(["pulumi", "preview", "--stack", "local", "--non-interactive"])
+    # Both previews run from their own project directory: `cd` through a shell.
+    samples = side_by_side(
+        {
+            "program": ["sh", "-c", f"cd {program} && exec {command}"],
+            "minimal": ["sh", "-c", f"cd {minimal} && exec {command}"],
+        },
+        workdir,
+        env,
+        rounds,
+    )
+    return Row("(b) `pulumi preview` local stack vs one-resource program", samples["program"], samples["minimal"], 1.5)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--only", choices=("a", "b"), help="run one benchmark")
     args = parser.parse_args()
 
-    results = [
-        compare(
-            "(a) prod under mocks vs importing pulumi + pulumi_kubernetes",
-            [PYTHON, "-c", MOCK_EVAL],
-            [PYTHON, "-c", FLOOR],
-            ROOT,
-            dict(os.environ),
-            args.rounds,
-            1.3,
-        ),
-    ]
-    with tempfile.TemporaryDirectory() as directory:
-        program, minimal, env = preview_projects(Path(directory))
-        preview = ["pulumi", "preview", "--stack", "local", "--non-interactive"]
-        # Both previews run from their own project directory: `cd` through a shell.
-        results.append(
-            compare(
-                "(b) `pulumi preview` local stack vs one-resource program",
-                ["sh", "-c", f"cd {program} && exec {' '.join(preview)}"],
-                ["sh", "-c", f"cd {minimal} && exec {' '.join(preview)}"],
-                Path(directory),
-                env,
-                args.rounds,
-                1.5,
-            )
-        )
+    rows: list[Row] = []
+    if args.only in (None, "a"):
+        with tempfile.TemporaryDirectory() as directory:
+            rows += mock_evaluation(Path(directory), args.rounds)
+    if args.only in (None, "b"):
+        with tempfile.TemporaryDirectory() as directory:
+            rows.append(preview(Path(directory), args.rounds))
 
     print(f"{args.rounds} rounds, medians; peak RSS of the largest process\n")
     print("| benchmark | case | baseline | ratio | target | peak case | peak baseline |")
     print("|---|---|---|---|---|---|---|")
-    for r in results:
-        verdict = "met" if r["ratio"] <= r["target"] else "MISSED"
+    for row in rows:
+        if row.target is None:
+            verdict = "reference"
+        else:
+            verdict = f"≤ {row.target}x ({'met' if row.ratio <= row.target else 'MISSED'})"
         print(
-            f"| {r['name']} | {r['case']:.2f} s | {r['baseline']:.2f} s | {r['ratio']:.2f}x | "
-            f"≤ {r['target']}x ({verdict}) | {r['case_mib']:.0f} MiB | {r['baseline_mib']:.0f} MiB |"
+            f"| {row.name} | {row.case.seconds:.2f} s | {row.baseline.seconds:.2f} s | {row.ratio:.2f}x | {verdict} | "
+            f"{row.case.peak_kib / 1024:.0f} MiB | {row.baseline.peak_kib / 1024:.0f} MiB |"
         )
 
 
