@@ -239,7 +239,7 @@ def preview(workdir: Path, rounds: int) -> Row:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--only", choices=("a", "b"), help="run one benchmark")
     parser.add_argument("--instructions", action="store_true", help="also count (a)'s instructions with valgrind")
     args = parser.parse_args()
