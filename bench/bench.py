@@ -4,9 +4,9 @@
     process that only imports pulumi and the pulumi_kubernetes API modules the program uses.
     Target: at most 1.3x the floor.
     Two reference rows split (a): "libraries alone" replays prod's registrations with no code of
-    ours (bench/replay.py: pydantic imported, the same resources, inputs, parents and secrets through
-    pulumi_kubernetes' typed classes, the same mocks), against the same floor; "our code" is (a)'s
-    case against that replay.
+    ours (bench/replay.py: the pydantic modules the program loads, then the same resources, inputs,
+    parents and secrets through pulumi_kubernetes' typed classes, under the same mocks), against
+    the same floor; "our code" is (a)'s case against that replay.
 (b) `pulumi preview` of the local stack with the real engine, against a one-resource program
     (one ConfigMap) with the same provider, backend and render mode. Target: at most 1.5x.
 
