@@ -78,13 +78,16 @@ def record(stack: str, out: Path) -> None:
 
 
 def replay(recorded: Path) -> list[Any]:
+    import importlib
+
     import pulumi
     import pulumi_kubernetes as k8s
-    import pydantic  # noqa: F401 - the program's settings library: its import is part of the floor
 
     from harness import run_under_mocks
 
     document = json.loads(recorded.read_text())
+    for module in document["pydantic_modules"]:
+        importlib.import_module(module)
 
     def kubernetes_class(token: str) -> type:
         _, module, kind = token.split(":")  # kubernetes:networking.k8s.io/v1:Ingress
@@ -124,11 +127,16 @@ def replay(recorded: Path) -> list[Any]:
 
 
 def check(recorded: Path) -> None:
-    """Fails unless the replay registers what was recorded: types, names, inputs and secrets."""
+    """Fails unless the replay loads the recorded pydantic modules and registers what was recorded:
+    URNs (type, parent, name), inputs and secret paths."""
     from harness import unwrap
 
-    expected = json.loads(recorded.read_text())["resources"]
+    document = json.loads(recorded.read_text())
+    expected = document["resources"]
     replayed = replay(recorded)
+    missing = [m for m in document["pydantic_modules"] if m not in sys.modules]
+    if not document["pydantic_modules"] or missing:
+        raise SystemExit(f"the replay did not load the program's pydantic modules: {missing or 'none recorded'}")
     got = []
     for reg in replayed:
         paths: list[str] = []
