@@ -1,5 +1,5 @@
 // Wrapper module for building pulumi-resource-kubernetes
-// (rendered into .tools/work/kubernetes/go.mod by tools/build-pulumi.sh).
+// (rendered into .tools/work/kubernetes/go.mod by tools/build.sh).
 // ./provider is a writable copy of the provider module from the module cache,
 // with the schema-embed.json / terraform-mapping-embed.json that upstream's
 // go:generate step creates (they are not part of the published module).

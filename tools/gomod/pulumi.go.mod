@@ -1,5 +1,5 @@
 // Wrapper module for building the Pulumi CLI and our Python language host
-// (rendered into .tools/work/pulumi/go.mod by tools/build-pulumi.sh).
+// (rendered into .tools/work/pulumi/go.mod by tools/build.sh).
 // `go install pkg@version` refuses github.com/pulumi/pulumi/pkg/v3 because its
 // go.mod has replace directives; these are the same replaces, pointed at the
 // module proxy instead of the upstream repo's relative paths.

@@ -8,7 +8,7 @@
 // plain Python program. Everything Python-specific (virtualenv/pip/uv/poetry
 // handling) comes from the upstream SDK package sdk/v3/python/toolchain, and the
 // program itself is run by the upstream `pulumi-language-python-exec` script
-// (copied next to this binary by tools/build-pulumi.sh), exactly as upstream does.
+// (copied next to this binary by tools/build.sh), exactly as upstream does.
 //
 // RunPlugin covers Python policy packs (`pulumi up --policy-pack DIR`, which in
 // this Pulumi version replaces the old pulumi-analyzer-policy-python script) and
@@ -31,6 +31,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	sdk "github.com/pulumi/pulumi/sdk/v3"
@@ -291,7 +292,10 @@ func (h *pythonHost) Run(ctx context.Context, req *pulumirpc.RunRequest) (*pulum
 	if err != nil {
 		return nil, err
 	}
-	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	// When the engine ends the run (a failed update, ^C), the program is terminated. SIGTERM, not
+	// SIGINT: Python turns SIGINT into a KeyboardInterrupt whose traceback would end up in the
+	// update's diagnostics. Upstream's host kills the program outright.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = 5 * time.Second
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	env := cmd.Env
