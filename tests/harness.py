@@ -41,7 +41,8 @@ def _load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
 
 
-SHIPPED_STACKS = tuple(sorted(p.name.split(".")[1] for p in ROOT.glob("Pulumi.*.yaml")))
+# The stack files in the repository (a test checks that no other is tracked).
+SHIPPED_STACKS = ("dev", "local", "pr", "prod")
 
 
 def config_string(value: Any) -> str:
@@ -59,8 +60,13 @@ def project_defaults() -> dict[str, Any]:
 
 
 def stack_file_config(stack: str) -> dict[str, Any]:
+    """The stack file's plain values; its encrypted ones (`secure:`) are the harness's to supply."""
     document = _load_yaml(ROOT / f"Pulumi.{stack}.yaml") or {}
-    return {key.split(":", 1)[1]: value for key, value in (document.get("config") or {}).items()}
+    return {
+        key.split(":", 1)[1]: value
+        for key, value in (document.get("config") or {}).items()
+        if not (isinstance(value, dict) and "secure" in value)
+    }
 
 
 @dataclass
@@ -172,12 +178,14 @@ def render(
     overrides: dict[str, Any] | None = None,
     secrets: dict[str, Any] | None = None,
     plaintext: dict[str, Any] | None = None,
+    name: str | None = None,
 ) -> Rendered:
-    """Run `__main__.py` for `stack`; `plaintext` adds config values that are NOT marked secret."""
+    """Run `__main__.py` for `stack`; `plaintext` adds config values that are NOT marked secret;
+    `name` is the stack's name as the engine knows it, when it is not `stack` (a copy of a stack)."""
     config, secret_keys = assemble_config(stack, overrides, secrets)
     config.update({f"{PROJECT}:{k}": config_string(v) for k, v in (plaintext or {}).items()})
     registrations = run_under_mocks(
-        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), stack, config, secret_keys
+        lambda: runpy.run_path(str(ROOT / "__main__.py"), run_name="__main__"), name or stack, config, secret_keys
     )
     root = pulumi.runtime.settings.get_root_resource()
     outputs = {name: resolve(value) for name, value in (root.outputs or {}).items()}

@@ -4,6 +4,8 @@ Services named for both image families."""
 
 from __future__ import annotations
 
+import re
+
 import pulumi
 import pytest
 
@@ -185,3 +187,35 @@ def test_one_service_account_per_service(service):
     assert account["automountServiceAccountToken"] is False
     assert r.pod_spec(service)["serviceAccountName"] == service
     assert r.pod_spec(service)["automountServiceAccountToken"] is False
+
+
+@pytest.mark.parametrize(
+    ("tag", "digest", "label"),
+    [
+        ("v1.2.3", "", "v1.2.3"),
+        ("k8s-2026.11.30", "sha256:" + "0" * 64, "k8s-2026.11.30"),  # the tag names the version
+        ("", "sha256:" + "0123456789abcdef" * 4, "sha256-0123456789ab"),
+        ("_build.7-", "", "build.7"),  # a tag may start with _ and end with - or .; a label may not
+        ("v" + "9" * 100, "", "v" + "9" * 62),  # tags run to 128 characters, labels to 63
+        ("", "", None),
+    ],
+)
+def test_the_version_label_is_always_a_valid_label_value(tag: str, digest: str, label: str | None) -> None:
+    from archon.k8s.labels import version_label
+
+    assert version_label(tag, digest) == label
+    if label is not None:
+        assert re.fullmatch(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]", label) and len(label) <= 63
+
+
+def test_render_mode_ignores_the_environments_kubeconfig(monkeypatch: pytest.MonkeyPatch) -> None:
+    """KUBECONFIG in the shell (`make shell` sets it) must not reach a render-mode provider, which
+    refuses a kubeconfig next to renderYamlToDirectory."""
+    monkeypatch.setenv("KUBECONFIG", "/somewhere/kubeconfig")
+    r = render("local", {"renderYamlToDirectory": "rendered/local", "existingSecret": "archon-local-credentials"})
+    (provider,) = [reg for reg in r.resources if reg.type == "pulumi:providers:kubernetes"]
+    assert provider.inputs["renderYamlToDirectory"] == "rendered/local"
+    assert not provider.inputs.get("kubeconfig") and not provider.inputs.get("context")
+    deployed = render("local")
+    (provider,) = [reg for reg in deployed.resources if reg.type == "pulumi:providers:kubernetes"]
+    assert provider.inputs["kubeconfig"] == "/somewhere/kubeconfig"  # a deployment does read it

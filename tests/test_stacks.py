@@ -9,7 +9,7 @@ from pathlib import Path
 import kubernetes_validate
 import pytest
 
-from harness import ROOT, Rendered
+from harness import ROOT, SHIPPED_STACKS, Rendered, render
 
 SCHEMA_DIR = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 OLDEST_SUPPORTED = "1.29.0"
@@ -130,3 +130,24 @@ def test_prod_pins_are_marked_as_examples_to_replace() -> None:
         for key in ("Tag", "Digest"):
             (line,) = [line for line in text.splitlines() if line.strip().startswith(f"archon:{service}{key}:")]
             assert "EXAMPLE PIN" in line
+
+
+def test_the_shipped_stacks_are_the_tracked_stack_files() -> None:
+    """SHIPPED_STACKS (what every stack-wide test and the cluster tests cover) is exactly the
+    stack files in git; `make render`'s ignored copy is not one of them."""
+    import subprocess
+
+    tracked = subprocess.run(["git", "ls-files", "Pulumi.*.yaml"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert sorted(name.split(".")[1] for name in tracked.stdout.split()) == sorted(SHIPPED_STACKS)
+
+
+def test_the_version_label_of_a_digest_pinned_image_is_a_valid_label_value(prod: Rendered) -> None:
+    """Regression: the label once carried `sha256:…`, which the API server refuses (the models
+    accepted it). A tag is the version; an image pinned by digest alone gets its digest's start."""
+    label = "app.kubernetes.io/version"
+    assert prod.get("Deployment", "archon-server")["metadata"]["labels"][label] == "k8s-2026.11.30"
+    digest_only = render("prod", {"serverTag": "", "serverDigest": "sha256:" + "ab" * 32})
+    server = digest_only.get("Deployment", "archon-server")
+    assert server["metadata"]["labels"][label] == "sha256-abababababab"
+    assert server["spec"]["template"]["metadata"]["labels"][label] == "sha256-abababababab"
+    assert server["spec"]["template"]["spec"]["containers"][0]["image"].endswith("@sha256:" + "ab" * 32)

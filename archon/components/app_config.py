@@ -11,6 +11,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.k8s.pod import Manifest, secret_env
 from archon.settings import Settings
 
@@ -69,10 +70,12 @@ class ArchonConfig(pulumi.ComponentResource):
     ) -> None:
         super().__init__("archon:index:ArchonConfig", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        metadata = {"namespace": namespace, "labels": kl.labels("archon-config", settings.namespace, "config")}
+
+        def metadata(name: str) -> dict:  # auto-named: `name` only names the labels
+            return object_meta(None, namespace, kl.labels(name, settings.namespace, "config"))
 
         self.config_map = k8s.core.v1.ConfigMap(
-            "archon-config", metadata=metadata, data=config_data(settings), opts=child
+            "archon-config", metadata=metadata("archon-config"), data=config_data(settings), opts=child
         )
         self.config_map_name: pulumi.Output[str] = self.config_map.metadata["name"]
 
@@ -91,7 +94,7 @@ class ArchonConfig(pulumi.ComponentResource):
             self._optional_present = tuple(key for key in OPTIONAL_SECRET_KEYS if key in values)
             self.secret = k8s.core.v1.Secret(
                 "archon-secrets",
-                metadata={**metadata, "labels": kl.labels("archon-secrets", settings.namespace, "config")},
+                metadata=metadata("archon-secrets"),
                 type="Opaque",
                 string_data={key: pulumi.Output.secret(value.get_secret_value()) for key, value in values.items()},
                 opts=child,

@@ -9,6 +9,7 @@ import pulumi_kubernetes as k8s
 
 from archon.components.service import ArchonService
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.settings import ScalableServiceSettings, Settings
 
 # The guide's behaviour: scale up fast (double every 30 s), scale down slowly (half per minute
@@ -34,11 +35,11 @@ def _metric(resource: str, utilization: int) -> dict:
 
 def _metadata(service: ArchonService, settings: Settings, suffix: str) -> dict:
     name = service.spec.name
-    return {
-        "name": f"{name}-{suffix}",
-        "namespace": service.deployment.metadata["namespace"],
-        "labels": kl.labels(name, settings.namespace, service.spec.component),
-    }
+    return object_meta(
+        f"{name}-{suffix}",
+        service.deployment.metadata["namespace"],
+        kl.labels(name, settings.namespace, service.spec.component),
+    )
 
 
 class Autoscaling(pulumi.ComponentResource):

@@ -13,8 +13,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
+from archon.components import waiting
 from archon.components.app_config import MCP_PORT, SERVER_PORT, UI_PORT
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.settings import McpExposure, Settings
 
 NGINX = "nginx.ingress.kubernetes.io"
@@ -64,22 +66,18 @@ class ArchonIngress(pulumi.ComponentResource):
                 "ingressClassName": settings.ingress_class_name,
                 "rules": [{"host": host, "http": {"paths": paths}}],
             }
+            annotations = {**annotations, **waiting.external_address(settings)}
             if settings.tls:
-                annotations = {**annotations, "cert-manager.io/cluster-issuer": settings.tls_issuer}
+                annotations["cert-manager.io/cluster-issuer"] = settings.tls_issuer
                 spec["tls"] = [{"hosts": [host], "secretName": f"{name}-tls"}]
                 if settings.nginx_ingress:
                     annotations[f"{NGINX}/ssl-redirect"] = "true"
             self.ingresses.append(
                 k8s.networking.v1.Ingress(
                     name,
-                    metadata={
-                        "name": name,
-                        "namespace": namespace,
-                        "labels": kl.labels(name, settings.namespace, "ingress"),
-                        "annotations": annotations,
-                    },
+                    metadata=object_meta(name, namespace, kl.labels(name, settings.namespace, "ingress"), annotations),
                     spec=spec,
-                    opts=child,
+                    opts=pulumi.ResourceOptions.merge(child, waiting.rollout_timeouts(settings)),
                 )
             )
 

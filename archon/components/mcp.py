@@ -7,6 +7,7 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from archon.components import waiting
 from archon.components.app_config import MCP_PORT, ArchonConfig
 from archon.components.python_service import python_service_fields
 from archon.components.service import ArchonService, ServiceSpec
@@ -49,12 +50,11 @@ class ArchonMcp(ArchonService):
             return {}
         self.public_service = k8s.core.v1.Service(
             PUBLIC_SERVICE,
-            metadata={
-                **metadata(),
-                "name": PUBLIC_SERVICE,
+            metadata=metadata(
+                PUBLIC_SERVICE,
                 # Load-balancer specific options: a static address, an internal LB, ...
-                "annotations": label_terms_to_dict(settings.mcp_load_balancer_annotations),
-            },
+                {**label_terms_to_dict(settings.mcp_load_balancer_annotations), **waiting.external_address(settings)},
+            ),
             spec={
                 "type": "LoadBalancer",
                 "selector": self.selector,
@@ -64,6 +64,6 @@ class ArchonMcp(ArchonService):
                 "externalTrafficPolicy": "Local",
                 "loadBalancerSourceRanges": list(settings.mcp_load_balancer_source_ranges),
             },
-            opts=opts,
+            opts=pulumi.ResourceOptions.merge(opts, waiting.rollout_timeouts(settings)),
         )
         return {"publicService": self.public_service.metadata["name"]}

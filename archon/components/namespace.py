@@ -11,6 +11,7 @@ import pulumi_kubernetes as k8s
 
 from archon.components.service import Footprint
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.k8s.quantity import format_bytes, format_cpu
 from archon.settings import McpExposure, Settings
 
@@ -56,16 +57,15 @@ class ArchonNamespace(pulumi.ComponentResource):
 
         self.namespace = k8s.core.v1.Namespace(
             settings.namespace,
-            metadata={
-                "name": settings.namespace,
-                "labels": {**kl.labels("archon", instance, "namespace"), **POD_SECURITY},
-            },
+            metadata=object_meta(
+                settings.namespace, None, {**kl.labels("archon", instance, "namespace"), **POD_SECURITY}
+            ),
             opts=child,
         )
         self.name: pulumi.Output[str] = self.namespace.metadata["name"]
 
         def metadata(name: str) -> dict:
-            return {"name": name, "namespace": self.name, "labels": kl.labels(name, instance, "namespace")}
+            return object_meta(name, self.name, kl.labels(name, instance, "namespace"))
 
         self.quota = k8s.core.v1.ResourceQuota(
             "archon-quota",

@@ -23,6 +23,7 @@ import pulumi_kubernetes as k8s
 
 from archon.components.app_config import AGENTS_PORT, MCP_PORT, SERVER_PORT, UI_PORT
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.settings import McpExposure, Settings
 from archon.settings.model import label_terms_to_dict
 
@@ -184,7 +185,7 @@ class NetworkPolicies(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
 
         def metadata(name: str, component: str) -> dict:
-            return {"name": name, "namespace": namespace, "labels": kl.labels(name, settings.namespace, component)}
+            return object_meta(name, namespace, kl.labels(name, settings.namespace, component))
 
         # Every pod in the namespace, including any started by hand, starts with no traffic at all.
         self.default_deny = k8s.networking.v1.NetworkPolicy(

@@ -17,8 +17,10 @@ from typing import Any, ClassVar
 import pulumi
 import pulumi_kubernetes as k8s
 
+from archon.components import waiting
 from archon.components.app_config import ArchonConfig
 from archon.k8s import labels as kl
+from archon.k8s.meta import object_meta
 from archon.k8s.pod import (
     Manifest,
     Probes,
@@ -164,13 +166,20 @@ class ArchonService(pulumi.ComponentResource):
         spec = self.build_spec(settings, config)
         child = pulumi.ResourceOptions(parent=self)
         instance = settings.namespace
-        version = spec.service.digest or spec.service.tag
-        self.labels = kl.labels(spec.name, instance, spec.component, version)
+        self.labels = kl.labels(spec.name, instance, spec.component)
+        # The version label goes on the workload and its pods only: a new image then changes the
+        # Deployment alone, not its ServiceAccount and Service as well.
+        self.workload_labels = {
+            **self.labels,
+            **kl.version(kl.version_label(spec.service.tag, spec.service.digest)),
+        }
         self.selector = kl.selector(spec.name, instance)
         self.spec = spec
 
-        def metadata(**extra: Any) -> Manifest:
-            return {"name": spec.name, "namespace": namespace, "labels": self.labels, **extra}
+        def metadata(
+            name: str = spec.name, annotations: dict[str, str] | None = None, labels: dict[str, str] = self.labels
+        ) -> Manifest:
+            return object_meta(name, namespace, labels, annotations)
 
         self.service_account = k8s.core.v1.ServiceAccount(
             spec.name,
@@ -178,11 +187,13 @@ class ArchonService(pulumi.ComponentResource):
             automount_service_account_token=False,
             opts=child,
         )
+        # `pulumi up` waits until the rollout is complete (every new pod ready), for at most
+        # rolloutTimeoutSeconds, and then fails naming the Deployment and why.
         self.deployment = k8s.apps.v1.Deployment(
             spec.name,
-            metadata=metadata(),
+            metadata=metadata(labels=self.workload_labels),
             spec=self._deployment_spec(spec, settings),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(child, waiting.rollout_timeouts(settings)),
         )
         service_spec: Manifest = {
             "type": "ClusterIP",
@@ -191,7 +202,9 @@ class ArchonService(pulumi.ComponentResource):
         }
         if spec.client_ip_affinity:
             service_spec["sessionAffinity"] = "ClientIP"
-        self.service = k8s.core.v1.Service(spec.name, metadata=metadata(), spec=service_spec, opts=child)
+        self.service = k8s.core.v1.Service(
+            spec.name, metadata=metadata(annotations=waiting.CLUSTER_IP_SERVICE), spec=service_spec, opts=child
+        )
 
         self.image = spec.service.image_ref
         self.register_outputs(
@@ -246,7 +259,7 @@ class ArchonService(pulumi.ComponentResource):
                 }
             ]
 
-        template_metadata: Manifest = {"labels": self.labels}
+        template_metadata: Manifest = {"labels": self.workload_labels}
         if spec.pod_annotations:
             template_metadata["annotations"] = dict(spec.pod_annotations)
 

@@ -25,6 +25,9 @@ def kubernetes_provider(settings: Settings) -> k8s.Provider:
     options: dict = {}
     if settings.render_yaml_to_directory:
         options["render_yaml_to_directory"] = settings.render_yaml_to_directory
+        # Render mode reaches no cluster; without this the SDK would take KUBECONFIG from the
+        # environment, which the provider refuses next to renderYamlToDirectory.
+        options["kubeconfig"] = ""
     else:
         options["context"] = settings.kube_context
     if settings.secrets.kubeconfig is not None:

@@ -168,6 +168,8 @@ class Settings(_Strict):
     render_yaml_to_directory: str
     log_level: LogLevel
     allow_mutable_tags: bool
+    rollout_timeout_seconds: int = Field(ge=10, le=3600, examples=[600])
+    await_external_addresses: bool
 
     ui_host: Hostname
     tls_issuer: str

@@ -1,0 +1,32 @@
+"""What `pulumi up` waits for, and for how long.
+
+The Kubernetes provider waits until each object is ready: a Deployment until its new pods are
+ready, an Ingress or LoadBalancer Service until it has an address, a ClusterIP Service until its
+endpoints have "settled". This module says where that wait is worth it.
+"""
+
+from __future__ import annotations
+
+import pulumi
+
+from archon.settings import Settings
+
+# Tells the provider not to wait on an object (the annotation stays on the object).
+SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
+
+# A ClusterIP Service has nothing to roll out. The provider's await on it would only re-prove,
+# through its endpoints, what the Deployment's await already proves (every pod ready), and then
+# sleep a fixed 10 s for the endpoints to "settle"; so `pulumi up` does not wait on it.
+CLUSTER_IP_SERVICE = SKIP_AWAIT
+
+
+def external_address(settings: Settings) -> dict[str, str]:
+    """Annotations of an object that gets its address from outside (Ingress, LoadBalancer): on a
+    cluster without an ingress controller or load balancer the address never comes."""
+    return {} if settings.await_external_addresses else dict(SKIP_AWAIT)
+
+
+def rollout_timeouts(settings: Settings) -> pulumi.ResourceOptions:
+    """At most rolloutTimeoutSeconds, then `pulumi up` fails naming the object and why."""
+    timeout = f"{settings.rollout_timeout_seconds}s"
+    return pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout))
