@@ -1,20 +1,16 @@
-# The project's commands. `make test` is what CI runs; it installs everything it needs.
+# The project's commands. `make demo` is the quick start; `make test` is what CI runs. Both
+# install and build everything they need.
+SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 TOOLS := .tools
 CHECKOV_VERSION := 3.3.30
+# Every pulumi and kubectl command below runs with the project's tools and the local stack's
+# backend (see tools/env.sh); recipes that use it are silent, so no passphrase is echoed.
+WITH_ENV := . tools/env.sh &&
 
-# The real engine, from `make tools` (or a `pulumi` already on PATH), on the local stack: a file
-# backend inside the project and a passphrase meant for this stack only (see Pulumi.local.yaml).
-PULUMI_ENV := PATH="$(CURDIR)/$(TOOLS)/bin:$(CURDIR)/$(VENV)/bin:$$PATH" \
-	PULUMI_HOME="$(CURDIR)/$(TOOLS)/pulumi-home" \
-	PULUMI_BACKEND_URL="file://$(CURDIR)/.pulumi-state" \
-	PULUMI_CONFIG_PASSPHRASE="archon-local-only" \
-	PULUMI_SKIP_UPDATE_CHECK=true \
-	PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-
-.PHONY: venv checkov tools demo test bench clean
+.PHONY: venv checkov tools cluster-tools cluster cluster-down demo render shell test bench clean
 
 venv: $(VENV)/.installed
 
@@ -36,27 +32,49 @@ $(TOOLS)/checkov/.installed-$(CHECKOV_VERSION):
 # The Pulumi CLI, Python language host and Kubernetes provider, built from Go modules into
 # .tools/bin (cached; a matching `pulumi` on PATH is used instead of building the CLI).
 tools:
-	tools/build-pulumi.sh --use-system
+	@tools/build.sh --use-system engine kubernetes
 
-# The quick start's main job: render the whole stack with the real engine, show the outputs.
-demo: venv tools
-	mkdir -p .pulumi-state
-	$(PULUMI_ENV) pulumi stack select --create --secrets-provider passphrase local
-	$(PULUMI_ENV) pulumi up --yes --stack local
-	@echo; echo "Manifests rendered into rendered/local/:"; ls rendered/local/*/
-	@echo; $(PULUMI_ENV) pulumi stack output --stack local
-	@echo; echo "MCP client configuration:"; $(PULUMI_ENV) pulumi stack output --stack local mcpClientConfig
-	@echo; $(PULUMI_ENV) pulumi preview --expect-no-changes --stack local >/dev/null && echo "Run again: no changes."
+# etcd, the Kubernetes control plane, kubectl and kwok, built from Go modules (cached).
+cluster-tools:
+	@tools/build.sh cluster
 
-# Lint, then unit, component and security tests. The Pod Security evaluator (Go) builds on first use.
-test: venv checkov tools
+# The local cluster on 127.0.0.1 (kubeconfig: .tools/cluster/kubeconfig, context archon-local).
+cluster: venv cluster-tools
+	@$(PY) -m localcluster up
+
+cluster-down: venv
+	@$(PY) -m localcluster down
+
+# The quick start's main job: the `local` stack deployed to the local cluster by `pulumi up`.
+demo: venv tools cluster
+	@$(WITH_ENV) tools/demo.sh
+
+# Manifests without a cluster, for GitOps: the `local` stack rendered into rendered/local/ by the
+# provider's render mode, pointing the pods at a Secret you create (render mode would write
+# Secret values in plain text). Its stack file is a copy of Pulumi.local.yaml (ignored).
+render: venv tools
+	@cp Pulumi.local.yaml Pulumi.local-render.yaml
+	@$(WITH_ENV) pulumi stack select --create --secrets-provider passphrase local-render >/dev/null && \
+	  pulumi config set --plaintext --stack local-render archon:renderYamlToDirectory rendered/local && \
+	  pulumi config set --plaintext --stack local-render archon:existingSecret archon-local-credentials && \
+	  pulumi up --yes --skip-preview --stack local-render
+	@echo; echo "Manifests in rendered/local/:"; ls rendered/local/*/
+
+# A shell with the project's pulumi and kubectl on PATH, and the local cluster's kubeconfig.
+shell:
+	@$(WITH_ENV) exec $${SHELL:-bash}
+
+# Lint, then every test: unit, component, security, the real engine and the local cluster
+# (which the tests start and stop themselves).
+test: venv checkov tools cluster-tools
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 
-# Benchmarks (not tests): mock evaluation and engine preview against their baselines.
-bench: venv tools
+# Benchmarks (not tests): mock evaluation, engine preview, and deploy, no-op and destroy on the
+# local cluster, each against its baseline.
+bench: venv tools cluster-tools
 	$(PY) bench/bench.py
 
-clean:
-	rm -rf $(VENV) $(TOOLS) .pytest_cache rendered .pulumi-state
+clean: cluster-down
+	rm -rf $(VENV) $(TOOLS) .pytest_cache rendered .pulumi-state Pulumi.local-render.yaml

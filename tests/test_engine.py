@@ -18,36 +18,50 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Project:
     return Project(tmp_path_factory.mktemp("engine"))
 
 
+# `make render`: the local stack in the provider's render mode, its pods pointed at a Secret
+# created elsewhere (render mode would write Secret values in plain text).
+RENDER = {"renderYamlToDirectory": "rendered/local", "existingSecret": "archon-local-credentials"}
+
+
 @pytest.fixture(scope="module")
 def local(project: Project) -> Project:
-    """The local stack as `make demo` runs it: its own render directory, no secrets at all."""
-    project.pulumi("stack", "init", "local", "--secrets-provider", "passphrase")
-    preview = project.pulumi("preview", "--stack", "local")
+    """The local stack rendered as `make render` does it: no cluster, no secret in the output."""
+    project.init("local-render", secrets=False, like="local")
+    for key, value in RENDER.items():
+        project.pulumi("config", "set", "--plaintext", "--stack", "local-render", f"archon:{key}", value)
+    preview = project.pulumi("preview", "--stack", "local-render")
     assert "error" not in preview.stderr.lower()
-    project.pulumi("up", "--yes", "--stack", "local")
+    project.pulumi("up", "--yes", "--stack", "local-render")
     return project
 
 
-def test_local_up_renders_every_object(local: Project) -> None:
+def test_render_writes_every_object(local: Project) -> None:
     objects = rendered_objects(local.dir / "rendered" / "local")
-    assert normalized(objects) == normalized(render("local").objects)
+    assert normalized(objects) == normalized(render("local", RENDER).objects)
+    assert not [o for o in objects if o["kind"] == "Secret"], "render mode must not write a Secret"
 
 
-def test_local_up_again_changes_nothing(local: Project) -> None:
-    local.pulumi("preview", "--expect-no-changes", "--stack", "local")
+def test_render_again_changes_nothing(local: Project) -> None:
+    local.pulumi("preview", "--expect-no-changes", "--stack", "local-render")
 
 
-def test_local_outputs_carry_the_mcp_client_configuration(local: Project) -> None:
-    outputs = json.loads(local.pulumi("stack", "output", "--json", "--stack", "local").stdout)
+def test_render_outputs_carry_the_mcp_client_configuration(local: Project) -> None:
+    outputs = json.loads(local.pulumi("stack", "output", "--json", "--stack", "local-render").stdout)
     assert json.loads(outputs["mcpClientConfig"]) == {
         "mcpServers": {"archon": {"type": "http", "url": "http://localhost:8051/mcp"}}
     }
-    assert outputs == render("local").outputs
+    assert outputs == render("local", RENDER).outputs
 
 
 def test_the_policy_pack_passes_the_local_stack(local: Project) -> None:
     result = local.pulumi(
-        "preview", "--stack", "local", "--policy-pack", "policy", "--policy-pack-config", "policy/config.local.json"
+        "preview",
+        "--stack",
+        "local-render",
+        "--policy-pack",
+        "policy",
+        "--policy-pack-config",
+        "policy/config.local.json",
     )
     assert "archon-kubernetes" in result.stdout
 
@@ -57,7 +71,7 @@ def test_the_policy_pack_fails_a_mandatory_violation(local: Project) -> None:
     result = local.pulumi(
         "preview",
         "--stack",
-        "local",
+        "local-render",
         "--policy-pack",
         "policy",
         "--policy-pack-config",
