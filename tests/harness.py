@@ -23,6 +23,8 @@ from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
+from archon.settings.reference import SHIPPED_STACKS as SHIPPED_STACKS  # the one list, for the tests
+
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "archon"
 
@@ -39,10 +41,6 @@ _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 def _load_yaml(path: Path) -> Any:
     return yaml.load(path.read_text(), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
-
-
-# The stack files in the repository (a test checks that no other is tracked).
-SHIPPED_STACKS = ("dev", "local", "pr", "prod")
 
 
 def config_string(value: Any) -> str:

@@ -60,12 +60,16 @@ def _load_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text()) or {}
 
 
+# The stack files this repository ships (a test keeps this in step with git; `make render` writes
+# an ignored Pulumi.local-render.yaml beside them, which is not one of them).
+SHIPPED_STACKS = ("dev", "local", "pr", "prod")
+
+
 def stack_files(root: Path = ROOT) -> dict[str, dict[str, Any]]:
     """Each shipped stack's `archon:` settings, by stack name, sorted."""
     stacks = {}
-    for path in sorted(root.glob("Pulumi.*.yaml")):
-        config = _load_yaml(path).get("config") or {}
-        name = path.name[len("Pulumi.") : -len(".yaml")]
+    for name in SHIPPED_STACKS:
+        config = _load_yaml(root / f"Pulumi.{name}.yaml").get("config") or {}
         stacks[name] = {k.split(":", 1)[1]: v for k, v in config.items() if k.startswith("archon:")}
     return stacks
 
