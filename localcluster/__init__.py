@@ -33,12 +33,38 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = ROOT / ".tools" / "bin"
 CONTEXT = "archon-local"
 
-ETCD_PORT = 23790
-ETCD_PEER_PORT = 23791
-API_PORT = 16443
-CONTROLLER_MANAGER_PORT = 10357
-SCHEDULER_PORT = 10359
-KWOK_PORT = 10347
+
+@dataclass(frozen=True)
+class Ports:
+    """Where the components listen, all on 127.0.0.1 (`offset` moves them all, for a second cluster)."""
+
+    offset: int = 0
+
+    @property
+    def etcd(self) -> int:
+        return 23790 + self.offset
+
+    @property
+    def etcd_peer(self) -> int:
+        return 23791 + self.offset
+
+    @property
+    def api(self) -> int:
+        return 16443 + self.offset
+
+    @property
+    def controller_manager(self) -> int:
+        return 10357 + self.offset
+
+    @property
+    def scheduler(self) -> int:
+        return 10359 + self.offset
+
+    @property
+    def kwok(self) -> int:
+        return 10347 + self.offset
+
+
 SERVICE_RANGE = "10.96.0.0/16"
 POD_RANGE = "10.244.0.0/16"
 ZONES = ("zone-a", "zone-b", "zone-c")
@@ -80,18 +106,19 @@ def _running(pid: int) -> bool:
 class Cluster:
     """The local cluster under `directory` (default `.tools/cluster`)."""
 
-    def __init__(self, directory: Path | None = None) -> None:
+    def __init__(self, directory: Path | None = None, ports: Ports = Ports()) -> None:
         self.dir = directory or ROOT / ".tools" / "cluster"
+        self.ports = ports
         self.pki = self.dir / "pki"
         self.logs = self.dir / "logs"
-        self.pids = self.dir / "pids"
+        self.pid_dir = self.dir / "pids"
         self.kubeconfig = self.dir / "kubeconfig"
         self._children: dict[str, subprocess.Popen[bytes]] = {}
 
     # ---- what runs -------------------------------------------------------------------------------
     def components(self) -> list[Component]:
         """The control plane in start order; it stops in reverse."""
-        pki_dir = self.pki
+        pki_dir, ports = self.pki, self.ports
 
         def kubeconfig_flags(identity: str) -> tuple[str, ...]:
             path = str(self.dir / f"{identity}.kubeconfig")
@@ -103,11 +130,11 @@ class Cluster:
                 (
                     "--name=archon-local",
                     f"--data-dir={self.dir / 'etcd'}",
-                    f"--listen-client-urls=http://127.0.0.1:{ETCD_PORT}",
-                    f"--advertise-client-urls=http://127.0.0.1:{ETCD_PORT}",
-                    f"--listen-peer-urls=http://127.0.0.1:{ETCD_PEER_PORT}",
-                    f"--initial-advertise-peer-urls=http://127.0.0.1:{ETCD_PEER_PORT}",
-                    f"--initial-cluster=archon-local=http://127.0.0.1:{ETCD_PEER_PORT}",
+                    f"--listen-client-urls=http://127.0.0.1:{ports.etcd}",
+                    f"--advertise-client-urls=http://127.0.0.1:{ports.etcd}",
+                    f"--listen-peer-urls=http://127.0.0.1:{ports.etcd_peer}",
+                    f"--initial-advertise-peer-urls=http://127.0.0.1:{ports.etcd_peer}",
+                    f"--initial-cluster=archon-local=http://127.0.0.1:{ports.etcd_peer}",
                     "--unsafe-no-fsync",  # a throwaway test cluster: speed over durability
                     "--log-level=warn",
                 ),
@@ -116,11 +143,11 @@ class Cluster:
                 "kube-apiserver",
                 (
                     "--bind-address=127.0.0.1",
-                    f"--secure-port={API_PORT}",
+                    f"--secure-port={ports.api}",
                     "--advertise-address=127.0.0.1",
                     # The default reconciler refuses a loopback address for the `kubernetes` Service.
                     "--endpoint-reconciler-type=none",
-                    f"--etcd-servers=http://127.0.0.1:{ETCD_PORT}",
+                    f"--etcd-servers=http://127.0.0.1:{ports.etcd}",
                     f"--service-cluster-ip-range={SERVICE_RANGE}",
                     "--authorization-mode=Node,RBAC",
                     # On by default; named so that nobody wonders.
@@ -146,7 +173,7 @@ class Cluster:
                 (
                     *kubeconfig_flags("controller-manager"),
                     "--bind-address=127.0.0.1",
-                    f"--secure-port={CONTROLLER_MANAGER_PORT}",
+                    f"--secure-port={ports.controller_manager}",
                     "--leader-elect=false",
                     "--use-service-account-credentials=true",
                     f"--service-account-private-key-file={pki_dir / 'service-account.key'}",
@@ -163,7 +190,7 @@ class Cluster:
                 (
                     *kubeconfig_flags("scheduler"),
                     "--bind-address=127.0.0.1",
-                    f"--secure-port={SCHEDULER_PORT}",
+                    f"--secure-port={ports.scheduler}",
                     "--leader-elect=false",
                     "--profiling=false",
                 ),
@@ -176,7 +203,7 @@ class Cluster:
                     "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                     # Stages are objects in the cluster, so that tests can switch them on and off.
                     "--enable-crds=Stage",
-                    f"--server-address=127.0.0.1:{KWOK_PORT}",
+                    f"--server-address=127.0.0.1:{ports.kwok}",
                     f"--cidr={POD_RANGE}",
                     "--node-ip=127.0.0.1",
                     "--node-lease-duration-seconds=40",
@@ -188,9 +215,13 @@ class Cluster:
         return next(c for c in self.components() if c.name == name)
 
     # ---- lifecycle -------------------------------------------------------------------------------
+    def pids(self) -> dict[str, int]:
+        """The recorded process of each component that is alive."""
+        return {c.name: pid for c in self.components() if (pid := self._pid(c)) is not None}
+
     def running(self) -> list[str]:
-        """Names of the components whose recorded process is alive."""
-        return [c.name for c in self.components() if self._pid(c) is not None]
+        """Names of the components whose recorded process is alive, in start order."""
+        return list(self.pids())
 
     def up(self, fresh: bool = False) -> None:
         """Start what is not running; wait until nodes are ready and pods can be scheduled.
@@ -203,7 +234,7 @@ class Cluster:
             raise ClusterError("a fresh cluster was asked for, but one is running: `make cluster-down` first")
         if fresh:
             subprocess.run(["rm", "-rf", str(self.dir / "etcd")], check=True)
-        for directory in (self.logs, self.pids):
+        for directory in (self.logs, self.pid_dir):
             directory.mkdir(parents=True, exist_ok=True)
         pki.ensure(self.pki)
         self._write_kubeconfigs()
@@ -234,7 +265,7 @@ class Cluster:
         )
         log.close()
         self._children[name] = child
-        (self.pids / f"{name}.pid").write_text(str(child.pid))
+        (self.pid_dir / f"{name}.pid").write_text(str(child.pid))
         time.sleep(0.2)
         if child.poll() is not None:
             raise ClusterError(f"{name} exited at once; see {self.logs / (name + '.log')}:\n{self.log_tail(name)}")
@@ -256,7 +287,7 @@ class Cluster:
                 while _running(pid):
                     time.sleep(0.05)
             self._reap(name)
-        (self.pids / f"{name}.pid").unlink(missing_ok=True)
+        (self.pid_dir / f"{name}.pid").unlink(missing_ok=True)
 
     def _reap(self, name: str) -> None:
         child = self._children.get(name)
@@ -266,7 +297,7 @@ class Cluster:
     def _pid(self, component: Component) -> int | None:
         """The recorded PID, if that process is alive and still runs this component's binary."""
         try:
-            pid = int((self.pids / f"{component.name}.pid").read_text())
+            pid = int((self.pid_dir / f"{component.name}.pid").read_text())
         except (FileNotFoundError, ValueError):
             return None
         if not _running(pid):
@@ -316,8 +347,9 @@ class Cluster:
         """The API server answers /readyz."""
         context = ssl.create_default_context(cafile=str(self.pki / "ca.crt"))
         context.load_cert_chain(str(self.pki / "admin.crt"), str(self.pki / "admin.key"))
+        url = f"https://127.0.0.1:{self.ports.api}/readyz"
         try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{API_PORT}/readyz", context=context, timeout=2) as reply:
+            with urllib.request.urlopen(url, context=context, timeout=2) as reply:
                 return reply.status == 200
         except (urllib.error.URLError, OSError):
             return False
@@ -362,7 +394,7 @@ class Cluster:
                     {
                         "name": CONTEXT,
                         "cluster": {
-                            "server": f"https://127.0.0.1:{API_PORT}",
+                            "server": f"https://127.0.0.1:{self.ports.api}",
                             "certificate-authority": str(self.pki / "ca.crt"),
                         },
                     }

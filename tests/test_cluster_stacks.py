@@ -28,14 +28,16 @@ from localcluster import Cluster
 from localcluster.stages import READINESS_FAILS
 
 GOOD_TAG = "v2.0.1"  # what the upgrade moves the frontend to
+ZONE = "topology.kubernetes.io/zone"
 
 Stacks = dict[str, LiveStack]
 
 
 @pytest.fixture(scope="module")
 def stacks(cluster: Cluster, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stacks]:
+    directories = {like: tmp_path_factory.mktemp(f"e2e-{like}") for like in E2E_STACKS}
     with ThreadPoolExecutor(len(E2E_STACKS)) as pool:
-        made = pool.map(lambda like: LiveStack(cluster, like, tmp_path_factory.mktemp(f"e2e-{like}")), E2E_STACKS)
+        made = pool.map(lambda like: LiveStack(cluster, like, directories[like]), E2E_STACKS)
     live = dict(zip(E2E_STACKS, made, strict=True))
     yield live
     # Whatever happened, leave nothing behind.
@@ -87,6 +89,12 @@ def test_deploy(stacks: Stacks, subtests: pytest.Subtests) -> None:
         live = deployments(stack)
         assert set(live) == {o["metadata"]["name"] for o in expected[stack.like].of_kind("Deployment")}
         assert [name for name, d in live.items() if not available(d)] == [], "not Available after pulumi up"
+        # Several pods of one service land in as many zones (three nodes, one per zone).
+        zones = {n["metadata"]["name"]: n["metadata"]["labels"][ZONE] for n in stack.cluster.get("nodes")["items"]}
+        for name, deployment in live.items():
+            selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
+            pods = stack.get("pods", "-l", selector)["items"]
+            assert len({zones[p["spec"]["nodeName"]] for p in pods}) == min(len(pods), len(zones)), name
 
     each(stacks, subtests, deploy)
 

@@ -219,3 +219,19 @@ def test_render_mode_ignores_the_environments_kubeconfig(monkeypatch: pytest.Mon
     deployed = render("local")
     (provider,) = [reg for reg in deployed.resources if reg.type == "pulumi:providers:kubernetes"]
     assert provider.inputs["kubeconfig"] == "/somewhere/kubeconfig"  # a deployment does read it
+
+
+def test_pods_of_a_multi_replica_service_spread_over_zones_and_nodes(prod, dev) -> None:
+    for deployment in prod.of_kind("Deployment"):
+        name = deployment["metadata"]["name"]
+        spec = deployment["spec"]["template"]["spec"]
+        if name in ("archon-server", "archon-frontend"):  # autoscaled 2..5 and 2..4
+            constraints = spec["topologySpreadConstraints"]
+            assert [c["topologyKey"] for c in constraints] == ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+            for c in constraints:
+                assert c["maxSkew"] == 1 and c["whenUnsatisfiable"] == "ScheduleAnyway"
+                assert c["labelSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        else:
+            assert "topologySpreadConstraints" not in spec, name
+    for deployment in dev.of_kind("Deployment"):  # one pod each: nothing to spread
+        assert "topologySpreadConstraints" not in deployment["spec"]["template"]["spec"]

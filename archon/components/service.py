@@ -250,13 +250,16 @@ class ArchonService(pulumi.ComponentResource):
         if spec.init_containers:
             pod["initContainers"] = list(spec.init_containers)
         if ceiling_replicas(service) > 1:
+            # Pods spread over nodes and zones, so that one node or zone going away leaves the
+            # service up; soft, so that a small or single-zone cluster still schedules them.
             pod["topologySpreadConstraints"] = [
                 {
                     "maxSkew": 1,
-                    "topologyKey": "kubernetes.io/hostname",
+                    "topologyKey": key,
                     "whenUnsatisfiable": "ScheduleAnyway",
                     "labelSelector": {"matchLabels": self.selector},
                 }
+                for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
             ]
 
         template_metadata: Manifest = {"labels": self.workload_labels}
