@@ -407,23 +407,33 @@ def test_destroy_leaves_nothing(stacks: Stacks, subtests: pytest.Subtests) -> No
     each(stacks, subtests, destroy)
 
 
+# Every shipped stack, and prod with each optional part on.
+DRY_RUN = [(name, {}) for name in E2E_STACKS] + [
+    ("prod", {"agentsEnabled": True, "prometheusScrape": True}),
+    ("prod", {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.archon.example.com:443", "mcpReplicas": 2}),
+    ("prod", {"serverTag": "", "frontendTag": "", "mcpTag": ""}),  # images pinned by digest alone
+]
+
+
+def dry_run(cluster: Cluster, objects: list[dict]) -> subprocess.CompletedProcess[str]:
+    listed = json.dumps({"apiVersion": "v1", "kind": "List", "items": objects})
+    return cluster.kubectl("apply", "--dry-run=server", "--server-side", "-f", "-", input=listed, check=False)
+
+
 def test_server_side_dry_run_accepts_every_rendered_object(cluster: Cluster) -> None:
-    """Every shipped stack's objects, as the mocks render them, are valid to the API server:
-    labels, annotations, names and every field (the prod digest label once was not)."""
+    """Every object, as the mocks render it, is valid to the API server: names, labels,
+    annotations and every field (the prod digest label once was not, and only this caught it)."""
     namespace = "dry-run"
     cluster.kubectl("create", "namespace", namespace, check=False)
     try:
-        for name in E2E_STACKS:
-            objects = render(name, overrides={"namespace": namespace}).objects
-            result = cluster.kubectl(
-                "apply",
-                "--dry-run=server",
-                "--server-side",
-                "-f",
-                "-",
-                input=json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}),
-                check=False,
-            )
-            assert result.returncode == 0, f"{name}: {result.stderr}"
+        for name, variant in DRY_RUN:
+            objects = render(name, overrides={**variant, "namespace": namespace}).objects
+            result = dry_run(cluster, objects)
+            assert result.returncode == 0, f"{name} {variant}: {result.stderr}"
+        # The check can fail: the digest as a label value, as the program once rendered it.
+        broken = render("prod", overrides={"namespace": namespace}).get("Deployment", "archon-server")
+        broken["metadata"]["labels"]["app.kubernetes.io/version"] = "sha256:" + "0" * 64
+        refused = dry_run(cluster, [broken])
+        assert refused.returncode != 0 and "metadata.labels: Invalid value" in refused.stderr, refused.stderr
     finally:
         cluster.kubectl("delete", "namespace", namespace, "--wait=false", check=False)
