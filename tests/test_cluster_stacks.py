@@ -329,33 +329,42 @@ def wait_until_held(stack: LiveStack, timeout: float = 30) -> None:
 def test_the_api_server_going_away_mid_update(stacks: Stacks, subtests: pytest.Subtests, cluster: Cluster) -> None:
     """The API server stops while every stack's `pulumi up` waits on a rollout: each fails with a
     clear error and a state that still loads; once it is back, each converges."""
-    processes: dict[str, subprocess.Popen[str]] = {}
+    for stack in stacks.values():
+        stack.set("frontendTag", READINESS_FAILS)
+    processes = {name: stack.start_up() for name, stack in stacks.items()}
     outputs: dict[str, str] = {}
-    with ThreadPoolExecutor(len(stacks)) as pool:
-        for name, stack in stacks.items():
-            stack.set("frontendTag", READINESS_FAILS)
-            processes[name] = stack.start_up()
-        list(pool.map(wait_until_held, stacks.values()))
-        try:
+    try:
+        with ThreadPoolExecutor(len(stacks)) as pool:
+            list(pool.map(wait_until_held, stacks.values()))
             cluster.stop("kube-apiserver")
-            for name, process in processes.items():
-                outputs[name], _ = process.communicate(timeout=ROLLOUT_TIMEOUT + 60)
-        finally:
-            for process in processes.values():
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGKILL)
-            cluster.start("kube-apiserver")
-            cluster.wait_ready()
+            # Read every output at once, so that no process waits on a full pipe.
+            outputs = dict(zip(processes, pool.map(finished, processes.values()), strict=True))
+    finally:
+        cluster.start("kube-apiserver")
+        cluster.wait_ready()
 
     def failed_cleanly(stack: LiveStack) -> None:
-        assert processes[stack.like].returncode != 0
-        assert_names_the_frontend(outputs[stack.like])
-        stack.pulumi("stack", "export")  # the state still loads
-        stack.set("frontendTag", GOOD_TAG)
-        stack.up()
-        stack.up("--expect-no-changes")
+        try:
+            output = outputs[stack.like]
+            assert not output.startswith("(still running"), output
+            assert processes[stack.like].returncode != 0, output
+            assert_names_the_frontend(output)
+            stack.pulumi("stack", "export")  # the state still loads
+        finally:  # converge whatever happened, for the tests that follow
+            stack.set("frontendTag", GOOD_TAG)
+            stack.up()
+            stack.up("--expect-no-changes")
 
     each(stacks, subtests, failed_cleanly)
+
+
+def finished(process: subprocess.Popen[str], timeout: float = ROLLOUT_TIMEOUT + 120) -> str:
+    """The whole output of a background `pulumi up`; killed (and so marked) if it outlives `timeout`."""
+    try:
+        return process.communicate(timeout=timeout)[0]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return f"(still running after {timeout:.0f} s, killed)\n" + process.communicate()[0]
 
 
 def test_without_an_ingress_controller_or_load_balancer(
