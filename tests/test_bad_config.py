@@ -11,6 +11,16 @@ from archon.settings import InvalidConfiguration
 from harness import FAKE_SECRETS, render
 
 WITHOUT = object()  # marks a secret that the case leaves unset
+# prod, with MCP on a LoadBalancer restricted to one network instead of behind its gate
+LB = {"mcpExposure": "loadBalancer", "mcpAuth": "none", "mcpPublicUrl": "archon.example.com:8051"}
+LB_RESTRICTED = {**LB, "mcpSourceRanges": ["203.0.113.0/24"]}
+NO_OIDC = {"oidcIssuerUrl": "", "oidcClientId": "", "oidcEmailDomains": []}
+GATEWAY = {
+    "exposure": "gateway",
+    "gateway": "gateway-system/public",
+    "gatewayApiChannel": "experimental",
+    "tlsIssuer": "",
+}
 
 CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     # (case, config overrides, secret overrides, the key the error must name)
@@ -30,7 +40,7 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("invalid existing secret name", {"existingSecret": "Bad Name"}, {}, "existingSecret"),
     ("no Kubernetes context", {"kubeContext": ""}, {}, "kubeContext"),
     ("no UI host", {"uiHost": ""}, {}, "uiHost"),
-    ("production without TLS", {"tlsIssuer": ""}, {}, "tlsIssuer"),
+    ("production without TLS", {"tlsIssuer": "", "mcpPublicUrl": "mcp.archon.example.com:80"}, {}, "tlsIssuer"),
     ("mutable tag in production", {"serverTag": "latest", "serverDigest": ""}, {}, "serverTag"),
     ("*-latest tag in production", {"frontendTag": "k8s-latest", "frontendDigest": ""}, {}, "frontendTag"),
     ("HPA min above max", {"serverMinReplicas": 6}, {}, "serverMaxReplicas"),
@@ -43,12 +53,58 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], str]] = [
     ("budget over an HPA floor of one", {"frontendMinReplicas": 1}, {}, "frontendDisruptionBudget"),
     ("MCP URL with scheme and path", {"mcpPublicUrl": "https://archon.example.com/mcp"}, {}, "mcpPublicUrl"),
     ("MCP URL without port", {"mcpPublicUrl": "archon.example.com"}, {}, "mcpPublicUrl"),
-    ("MCP LoadBalancer at localhost", {"mcpPublicUrl": "localhost:8051"}, {}, "mcpPublicUrl"),
-    ("MCP LoadBalancer on another port", {"mcpPublicUrl": "archon.example.com:9000"}, {}, "mcpPublicUrl"),
-    ("unexposed MCP at a public host", {"mcpExposure": "none"}, {}, "mcpPublicUrl"),
-    ("MCP ingress not on 443", {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.example.com:8051"}, {}, "mcpPublicUrl"),
-    ("MCP LoadBalancer open by default", {"mcpLoadBalancerSourceRanges": []}, {}, "mcpLoadBalancerSourceRanges"),
-    ("MCP scaled without affinity", {"mcpReplicas": 2}, {}, "mcpReplicas"),
+    ("MCP LoadBalancer at localhost", {**LB_RESTRICTED, "mcpPublicUrl": "localhost:8051"}, {}, "mcpPublicUrl"),
+    (
+        "MCP LoadBalancer on another port",
+        {**LB_RESTRICTED, "mcpPublicUrl": "archon.example.com:9000"},
+        {},
+        "mcpPublicUrl",
+    ),
+    ("unexposed MCP at a public host", {"mcpExposure": "none", "mcpAuth": "none"}, {}, "mcpPublicUrl"),
+    ("MCP ingress not on 443", {"mcpPublicUrl": "mcp.example.com:8051"}, {}, "mcpPublicUrl"),
+    ("MCP LoadBalancer open by default", LB, {}, "mcpSourceRanges"),
+    ("MCP LoadBalancer open to the internet", {**LB, "mcpSourceRanges": ["0.0.0.0/0"]}, {}, "mcpSourceRanges"),
+    ("MCP LoadBalancer open to the IPv6 internet", {**LB, "mcpSourceRanges": ["::/0"]}, {}, "mcpSourceRanges"),
+    ("MCP scaled without affinity", {**LB_RESTRICTED, "mcpReplicas": 2}, {}, "mcpReplicas"),
+    ("MCP credential on a LoadBalancer", {**LB_RESTRICTED, "mcpAuth": "credential"}, {}, "mcpAuth"),
+    ("MCP credential without users", {}, {"mcpHtpasswd": WITHOUT}, "mcpHtpasswd"),
+    ("htpasswd entry that is not bcrypt", {}, {"mcpHtpasswd": "mcp-client:{SHA}abc"}, "mcpHtpasswd"),
+    ("open MCP in production", {"mcpAuth": "none"}, {}, "mcpAuth"),
+    ("MCP source ranges behind a Gateway", {**GATEWAY, "mcpSourceRanges": ["203.0.113.0/24"]}, {}, "mcpSourceRanges"),
+    ("open UI in production", {**NO_OIDC, "uiAccess": "none"}, {}, "uiAccess"),
+    ("OIDC without issuer", {"oidcIssuerUrl": ""}, {}, "oidcIssuerUrl"),
+    ("OIDC issuer over plain http", {"oidcIssuerUrl": "http://id.example.com"}, {}, "oidcIssuerUrl"),
+    ("OIDC without client id", {"oidcClientId": ""}, {}, "oidcClientId"),
+    ("OIDC that lets nobody in", {"oidcEmailDomains": []}, {}, "oidcEmailDomains"),
+    ("OIDC without client secret", {}, {"oidcClientSecret": WITHOUT}, "oidcClientSecret"),
+    ("OIDC settings left over", {"uiAccess": "basicAuth"}, {}, "uiAccess"),
+    ("gates without a cookie key", {}, {"authCookieSecret": WITHOUT}, "authCookieSecret"),
+    ("cookie key too short", {}, {"authCookieSecret": "short"}, "authCookieSecret"),
+    ("basicAuth without users", {**NO_OIDC, "uiAccess": "basicAuth"}, {"uiHtpasswd": WITHOUT}, "uiHtpasswd"),
+    ("sourceRanges without networks", {**NO_OIDC, "uiAccess": "sourceRanges"}, {}, "uiSourceRanges"),
+    (
+        "sourceRanges behind a Gateway",
+        {**NO_OIDC, **GATEWAY, "uiAccess": "sourceRanges", "uiSourceRanges": ["203.0.113.0/24"]},
+        {},
+        "uiAccess",
+    ),
+    ("UI source ranges left over", {"uiSourceRanges": ["203.0.113.0/24"]}, {}, "uiSourceRanges"),
+    ("gateway exposure without a Gateway", {**GATEWAY, "gateway": ""}, {}, "gateway"),
+    ("Gateway that is no namespace/name", {**GATEWAY, "gateway": "public"}, {}, "gateway"),
+    ("Gateway named with ingress exposure", {"gateway": "gateway-system/public"}, {}, "gateway"),
+    ("certificate issuer behind a Gateway", {**GATEWAY, "tlsIssuer": "letsencrypt-prod"}, {}, "tlsIssuer"),
+    (
+        "production behind a plain-HTTP Gateway listener",
+        {**GATEWAY, "gatewayTls": False, "mcpPublicUrl": "mcp.archon.example.com:80"},
+        {},
+        "gatewayTls",
+    ),
+    (
+        "server scaled behind a standard-channel Gateway",
+        {**GATEWAY, "gatewayApiChannel": "standard"},
+        {},
+        "serverAutoscaling",
+    ),
     ("server scaled without cookie affinity", {"ingressClassName": "traefik"}, {}, "serverAutoscaling"),
     (
         "scratch volumes above the storage limit",

@@ -69,6 +69,10 @@ def test_secret_keys_are_not_declared_so_existing_secret_stacks_need_none() -> N
         "openaiApiKey",
         "logfireToken",
         "kubeconfig",
+        "oidcClientSecret",
+        "authCookieSecret",
+        "uiHtpasswd",
+        "mcpHtpasswd",
     }
     assert not {k.name for k in SECRET_KEYS} & set(declared)
 
@@ -84,6 +88,7 @@ def test_pulumi_yaml_defaults_are_well_formed_settings() -> None:
         "serverTag",
         "mcpTag",
         "frontendTag",
+        "uiAccess",  # production with nobody at the door
     }
 
 
@@ -114,7 +119,7 @@ def test_prod_settings_carry_the_guides_values() -> None:
         4,
         75,
     )
-    assert settings.mcp_public_url == "archon.automatizase.com.br:8051"
+    assert settings.mcp_public_url == "mcp.archon.automatizase.com.br:443"  # behind its gate, see test_app_config
 
 
 def test_dev_settings_are_small_single_replica_and_allow_moving_tags() -> None:

@@ -15,8 +15,18 @@ from pydantic.fields import FieldInfo
 from archon.settings.model import SecretSettings, Settings
 
 NAMESPACE = "archon"
-SERVICES = ("server", "mcp", "agents", "frontend")
-SECRET_VALUE_FIELDS = ("supabase_url", "supabase_service_key", "openai_api_key", "logfire_token", "kubeconfig")
+SERVICES = ("server", "mcp", "agents", "frontend", "auth")
+SECRET_VALUE_FIELDS = (
+    "supabase_url",
+    "supabase_service_key",
+    "openai_api_key",
+    "logfire_token",
+    "kubeconfig",
+    "oidc_client_secret",
+    "auth_cookie_secret",
+    "ui_htpasswd",
+    "mcp_htpasswd",
+)
 _NOT_FROM_CONFIG = {"stack"}
 
 

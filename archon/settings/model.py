@@ -35,6 +35,36 @@ class McpExposure(StrEnum):
     LOAD_BALANCER = "loadBalancer"  # a LoadBalancer Service on port 8051
 
 
+class Exposure(StrEnum):
+    """How the UI, the API and (with mcpExposure ingress) MCP are published."""
+
+    INGRESS = "ingress"  # Ingress objects, for ingress-nginx and compatible controllers
+    GATEWAY = "gateway"  # Gateway API HTTPRoutes attached to a Gateway you run
+
+
+class GatewayApiChannel(StrEnum):
+    """Which Gateway API CRDs the cluster has: only the experimental channel has sessionPersistence."""
+
+    STANDARD = "standard"
+    EXPERIMENTAL = "experimental"
+
+
+class UiAccess(StrEnum):
+    """Who may use the UI and the API (Archon has no login of its own; its API hands out keys)."""
+
+    OIDC = "oidc"  # single sign-on through oauth2-proxy
+    BASIC_AUTH = "basicAuth"  # users and bcrypt passwords (htpasswd), checked by oauth2-proxy
+    SOURCE_RANGES = "sourceRanges"  # clients from uiSourceRanges only (ingress-nginx)
+    NONE = "none"  # anyone who reaches the host
+
+
+class McpAuth(StrEnum):
+    """What an MCP client must show (MCP clients cannot do a browser login)."""
+
+    CREDENTIAL = "credential"  # an `Authorization: Basic` header, checked against mcpHtpasswd
+    NONE = "none"
+
+
 class LogLevel(StrEnum):
     DEBUG = "DEBUG"
     INFO = "INFO"
@@ -52,6 +82,17 @@ def _cidr(value: str) -> str:
         ipaddress.ip_network(value, strict=True)
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a CIDR block such as 10.0.0.0/8 ({exc})") from None
+    return value
+
+
+def _htpasswd(value: str) -> str:
+    """htpasswd content with bcrypt entries (`htpasswd -nbB <user> <password>`), one per line."""
+    lines = [line for line in value.splitlines() if line.strip()]
+    if not lines:
+        raise ValueError("holds no htpasswd entry")
+    for number, line in enumerate(lines, 1):
+        if not re.fullmatch(r"[^:\s]+:\$2[aby]\$[0-9]{2}\$[./A-Za-z0-9]{53}", line.strip()):
+            raise ValueError(f"line {number} is not a bcrypt htpasswd entry (user:$2y$...); make it with htpasswd -nbB")
     return value
 
 
@@ -156,6 +197,16 @@ class SecretSettings(_Strict):
     openai_api_key: SecretStr | None = None
     logfire_token: SecretStr | None = None
     kubeconfig: SecretStr | None = None
+    # The access gates (oauth2-proxy): the OIDC client's secret, the key from which each gate's
+    # cookie secret is derived, and the htpasswd files of uiAccess basicAuth and mcpAuth credential.
+    oidc_client_secret: SecretStr | None = None
+    auth_cookie_secret: Annotated[SecretStr, Field(min_length=32)] | None = None
+    ui_htpasswd: Annotated[SecretStr, AfterValidator(lambda v: SecretStr(_htpasswd(v.get_secret_value())))] | None = (
+        None
+    )
+    mcp_htpasswd: Annotated[SecretStr, AfterValidator(lambda v: SecretStr(_htpasswd(v.get_secret_value())))] | None = (
+        None
+    )
 
 
 class Settings(_Strict):
@@ -173,14 +224,30 @@ class Settings(_Strict):
 
     ui_host: Hostname
     tls_issuer: str
+    exposure: Exposure
     ingress_class_name: str
     ingress_namespace: DnsLabel
     ingress_pod_labels: list[LabelTerm]
+    gateway: Annotated[str, Field(pattern=rf"^({_DNS_LABEL}/{_DNS_LABEL})?$", examples=["gateway-system/public"])]
+    gateway_section: Annotated[str, Field(pattern=rf"^({_HOSTNAME})?$", examples=["https"])]
+    gateway_api_channel: GatewayApiChannel
+    gateway_tls: bool
     upload_max_body_size: Annotated[str, Field(pattern=r"^[0-9]+[kmg]?$")]
+
+    ui_access: UiAccess
+    ui_source_ranges: list[Cidr]
+    oidc_issuer_url: Annotated[
+        str, Field(pattern=r"^(https://[^\s/]+(/[^\s]*)?)?$", examples=["https://accounts.google.com"])
+    ]
+    oidc_client_id: str
+    oidc_email_domains: list[Annotated[str, Field(pattern=r"^(\*|[a-z0-9.-]+)$", examples=["example.com"])]]
+    oidc_groups: list[str]
+    allow_unauthenticated_access: bool
 
     mcp_public_url: str
     mcp_exposure: McpExposure
-    mcp_load_balancer_source_ranges: list[Cidr]
+    mcp_auth: McpAuth
+    mcp_source_ranges: list[Cidr]
     mcp_load_balancer_annotations: list[
         Annotated[str, Field(pattern=r"^[A-Za-z0-9./_-]+=.*$", examples=["metallb.universe.tf/allow-shared-ip=archon"])]
     ]
@@ -198,6 +265,7 @@ class Settings(_Strict):
     mcp: ServiceSettings
     agents: ServiceSettings
     frontend: ScalableServiceSettings
+    auth: ServiceSettings  # oauth2-proxy, for each access gate
 
     secrets: SecretSettings
 
@@ -215,12 +283,33 @@ class Settings(_Strict):
 
     @property
     def tls(self) -> bool:
+        """Whether clients reach Archon over HTTPS: the Ingress's certificate comes from tlsIssuer;
+        behind a Gateway, its listener terminates TLS with a certificate the Gateway owns."""
+        if self.exposure is Exposure.GATEWAY:
+            return self.gateway_tls
         return bool(self.tls_issuer)
 
     @property
     def nginx_ingress(self) -> bool:
-        """Session affinity is configured with ingress-nginx annotations."""
-        return self.ingress_class_name == "nginx"
+        """Affinity, streaming and source ranges are configured with ingress-nginx annotations."""
+        return self.exposure is Exposure.INGRESS and self.ingress_class_name == "nginx"
+
+    @property
+    def session_persistence(self) -> bool:
+        """Whether the edge can keep a client on one pod (see README, Scaling safety)."""
+        if self.exposure is Exposure.GATEWAY:
+            return self.gateway_api_channel is GatewayApiChannel.EXPERIMENTAL
+        return self.nginx_ingress
+
+    @property
+    def ui_gate(self) -> bool:
+        """The UI and API sit behind an oauth2-proxy gate."""
+        return self.ui_access in (UiAccess.OIDC, UiAccess.BASIC_AUTH)
+
+    @property
+    def mcp_gate(self) -> bool:
+        """MCP sits behind an oauth2-proxy gate that checks the client's credential."""
+        return self.mcp_auth is McpAuth.CREDENTIAL and self.mcp_exposure is McpExposure.INGRESS
 
     @property
     def ui_url(self) -> str:

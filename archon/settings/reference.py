@@ -44,6 +44,24 @@ SECRET_DOCS: dict[str, tuple[str, str]] = {
         "no",
         "kubeconfig (contents or path) for the explicit Kubernetes provider, for automation; never reaches a pod.",
     ),
+    "oidcClientSecret": (
+        "with `uiAccess: oidc`, unless `existingSecret`",
+        "`OIDC_CLIENT_SECRET`: the OIDC client's secret; the UI's gate reads it.",
+    ),
+    "authCookieSecret": (
+        "with a gate (`uiAccess` oidc or basicAuth, `mcpAuth: credential`), unless `existingSecret`",
+        "At least 32 characters (`openssl rand -base64 32`). Each gate signs its session cookies with "
+        "its own key derived from it (`AUTH_COOKIE_SECRET`, `MCP_AUTH_COOKIE_SECRET`).",
+    ),
+    "uiHtpasswd": (
+        "with `uiAccess: basicAuth`, unless `existingSecret`",
+        "`UI_HTPASSWD`: the users who may sign in, bcrypt htpasswd lines (`htpasswd -nbB <user> <password>`).",
+    ),
+    "mcpHtpasswd": (
+        "with `mcpAuth: credential`, unless `existingSecret`",
+        "`MCP_HTPASSWD`: the MCP clients' credentials, bcrypt htpasswd lines; a client sends "
+        "`Authorization: Basic <base64 of user:password>`.",
+    ),
 }
 
 _SERVICE_TITLES = {
@@ -51,6 +69,7 @@ _SERVICE_TITLES = {
     "mcp": "archon-mcp",
     "agents": "archon-agents",
     "frontend": "archon-frontend",
+    "auth": "Access gates (oauth2-proxy: archon-auth, archon-mcp-auth)",
 }
 
 
@@ -128,7 +147,7 @@ def render(root: Path = ROOT) -> str:
             continue
         lines += [
             "",
-            f"#### {'General, ingress, MCP and network' if group == 'general' else _SERVICE_TITLES[group]}",
+            f"#### {'General, edge, access, MCP and network' if group == 'general' else _SERVICE_TITLES[group]}",
             "",
         ]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]

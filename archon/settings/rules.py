@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from archon.k8s.quantity import parse_quantity
 from archon.settings.keys import SERVICES, key_for, set_command
-from archon.settings.model import McpExposure, ScalableServiceSettings, Settings
+from archon.settings.model import Exposure, McpAuth, McpExposure, ScalableServiceSettings, Settings, UiAccess
 from archon.settings.problems import Problem, problem
 
 Rule = Callable[[Settings], Iterator[Problem]]
@@ -51,7 +51,9 @@ def _scalable(settings: Settings) -> Iterator[tuple[str, ScalableServiceSettings
 
 
 def _active_services(settings: Settings) -> Iterator[str]:
-    return (name for name in SERVICES if name != "agents" or settings.agents_enabled)
+    """The services this stack runs: agents only when enabled, oauth2-proxy only behind a gate."""
+    present = {"agents": settings.agents_enabled, "auth": settings.ui_gate or settings.mcp_gate}
+    return (name for name in SERVICES if present.get(name, True))
 
 
 @rule
@@ -73,7 +75,15 @@ def ui_has_a_host(settings: Settings) -> Iterator[Problem]:
 
 @rule
 def production_needs_https(settings: Settings) -> Iterator[Problem]:
-    if settings.production and not settings.tls_issuer:
+    if not settings.production or settings.tls:
+        return
+    if settings.exposure is Exposure.GATEWAY:
+        yield _problem(
+            ("gateway_tls",),
+            "production serves HTTPS only; attach the routes to a Gateway listener that terminates TLS",
+            True,
+        )
+    else:
         yield _problem(
             ("tls_issuer",),
             "production serves HTTPS only; name the cert-manager ClusterIssuer that signs its certificate",
@@ -134,11 +144,11 @@ def mcp_public_url_matches_exposure(settings: Settings) -> Iterator[Problem]:
             )
         elif host == settings.ui_host:
             yield _problem(("mcp_public_url",), "MCP needs its own host, not the UI's", f"mcp.{host}:{port}")
-    if exposure is McpExposure.LOAD_BALANCER and not settings.mcp_load_balancer_source_ranges:
+    if exposure is McpExposure.LOAD_BALANCER and not settings.mcp_source_ranges:
         yield _problem(
-            ("mcp_load_balancer_source_ranges",),
-            "Archon's MCP server has no authentication; name the networks that may reach its "
-            "LoadBalancer (0.0.0.0/0 to open it to everyone)",
+            ("mcp_source_ranges",),
+            "Archon's MCP server has no authentication and a LoadBalancer cannot check a credential; "
+            "name the networks that may reach it",
             "203.0.113.0/24",
         )
 
@@ -170,22 +180,180 @@ def disruption_budget_allows_drains(settings: Settings) -> Iterator[Problem]:
 @rule
 def stateful_services_have_affinity(settings: Settings) -> Iterator[Problem]:
     """Archon keeps crawl progress and MCP sessions in process memory (see README, Limitations)."""
-    if settings.server.multi_replica and not settings.nginx_ingress:
+    where = (
+        "on an ingress-nginx Ingress (ingressClassName nginx) or with Gateway API's sessionPersistence "
+        "(exposure gateway, gatewayApiChannel experimental)"
+    )
+    if settings.server.multi_replica and not settings.session_persistence:
         yield _problem(
             ("server", "autoscaling" if settings.server.autoscaling else "replicas"),
             "more than one archon-server pod needs cookie affinity for browser traffic (crawl "
-            "progress lives in one pod's memory); it is set up on an ingress-nginx Ingress, so "
-            "set ingressClassName nginx, or run one pod",
+            f"progress lives in one pod's memory); the program sets it up {where}, or run one pod",
             False if settings.server.autoscaling else 1,
         )
-    if settings.mcp.replicas > 1 and not (settings.mcp_exposure is McpExposure.INGRESS and settings.nginx_ingress):
+    if settings.mcp.replicas > 1 and not (
+        settings.mcp_exposure is McpExposure.INGRESS and settings.session_persistence
+    ):
         yield _problem(
             ("mcp", "replicas"),
             "MCP sessions live in one pod's memory; more than one archon-mcp pod needs affinity on "
-            "the Mcp-Session-Id header, which this program sets up on an ingress-nginx Ingress "
-            "(mcpExposure ingress, ingressClassName nginx)",
+            f"the Mcp-Session-Id header, which the program sets up with mcpExposure ingress {where}",
             1,
         )
+
+
+# ---- exposure and access control --------------------------------------------------------------
+
+ANYWHERE = (ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0"))
+
+
+@rule
+def gateway_named(settings: Settings) -> Iterator[Problem]:
+    if settings.exposure is Exposure.GATEWAY and not settings.gateway:
+        yield _problem(("gateway",), "names no Gateway for the HTTPRoutes to attach to (exposure gateway)", None)
+    if settings.exposure is Exposure.GATEWAY and settings.tls_issuer:
+        yield _problem(
+            ("tls_issuer",),
+            "has no effect with exposure gateway: TLS terminates at the Gateway, whose listener holds "
+            "the certificate (cert-manager's Gateway support can issue it there); remove it",
+            None,
+            f"pulumi config rm {key_for('tls_issuer').full_name}",
+        )
+    if settings.exposure is not Exposure.GATEWAY:
+        for field in ("gateway", "gateway_section"):
+            if getattr(settings, field):
+                yield _problem(
+                    (field,),
+                    "has no effect with exposure ingress; remove it, or set exposure gateway",
+                    None,
+                    f"pulumi config rm {key_for(field).full_name}",
+                )
+
+
+@rule
+def ui_access_complete(settings: Settings) -> Iterator[Problem]:
+    """Each access mode has what it needs, and no setting of another mode is left lying around."""
+    access, secrets = settings.ui_access, settings.secrets
+    managed = not secrets.existing_secret
+    if access is UiAccess.OIDC:
+        for field, example in (("oidc_issuer_url", "https://accounts.google.com"), ("oidc_client_id", "<client id>")):
+            if not getattr(settings, field):
+                yield _problem((field,), "is required with uiAccess oidc", example)
+        if not settings.oidc_email_domains and not settings.oidc_groups:
+            yield _problem(
+                ("oidc_email_domains",),
+                "says nobody may sign in; name the e-mail domains (or oidcGroups) whose users may",
+                "example.com",
+            )
+        if managed and secrets.oidc_client_secret is None:
+            yield _problem(("secrets", "oidc_client_secret"), "is required with uiAccess oidc", "<client secret>")
+    elif settings.oidc_issuer_url or settings.oidc_client_id:
+        yield _problem(("ui_access",), "is not oidc, but oidcIssuerUrl or oidcClientId is set", "oidc")
+    if access is UiAccess.BASIC_AUTH and managed and secrets.ui_htpasswd is None:
+        yield _problem(
+            ("secrets", "ui_htpasswd"), "is required with uiAccess basicAuth", '"$(htpasswd -nbB <user> <password>)"'
+        )
+    if access is UiAccess.SOURCE_RANGES:
+        if not settings.ui_source_ranges:
+            yield _problem(("ui_source_ranges",), "names no network for uiAccess sourceRanges", "203.0.113.0/24")
+        if not settings.nginx_ingress:
+            yield _problem(
+                ("ui_access",),
+                "sourceRanges is enforced by ingress-nginx (exposure ingress, ingressClassName nginx); "
+                "a Gateway has no standard way to filter clients: use oidc or basicAuth",
+                "oidc",
+            )
+    elif settings.ui_source_ranges:
+        yield _problem(
+            ("ui_source_ranges",),
+            f"has no effect unless {key_for('ui_access').full_name} is sourceRanges; remove it, or set that",
+            None,
+            f"pulumi config rm {key_for('ui_source_ranges').full_name}",
+        )
+    if (settings.ui_gate or settings.mcp_gate) and managed and secrets.auth_cookie_secret is None:
+        yield _problem(
+            ("secrets", "auth_cookie_secret"),
+            "is required by the access gates (oauth2-proxy signs its session cookies with keys derived from it)",
+            '"$(openssl rand -base64 32)"',
+        )
+
+
+@rule
+def mcp_access_consistent(settings: Settings) -> Iterator[Problem]:
+    exposure, secrets = settings.mcp_exposure, settings.secrets
+    if settings.mcp_auth is McpAuth.CREDENTIAL:
+        if exposure is McpExposure.LOAD_BALANCER:
+            yield _problem(
+                ("mcp_auth",),
+                "a LoadBalancer cannot check a credential (and would carry it unencrypted); publish MCP "
+                "with mcpExposure ingress, or restrict the LoadBalancer with mcpSourceRanges",
+                "none",
+            )
+        elif exposure is McpExposure.NONE:
+            yield _problem(("mcp_auth",), "has no effect: MCP is not exposed (mcpExposure none)", "none")
+        elif not secrets.existing_secret and secrets.mcp_htpasswd is None:
+            yield _problem(
+                ("secrets", "mcp_htpasswd"),
+                "is required with mcpAuth credential",
+                '"$(htpasswd -nbB <user> <password>)"',
+            )
+    if settings.mcp_source_ranges and exposure is McpExposure.NONE:
+        yield _problem(
+            ("mcp_source_ranges",),
+            "has no effect: MCP is not exposed (mcpExposure none)",
+            None,
+            f"pulumi config rm {key_for('mcp_source_ranges').full_name}",
+        )
+    if settings.mcp_source_ranges and exposure is McpExposure.INGRESS and not settings.nginx_ingress:
+        yield _problem(
+            ("mcp_source_ranges",),
+            "is enforced at the edge by ingress-nginx only (a Gateway has no standard way to filter "
+            "clients); use mcpAuth credential",
+            None,
+            f"pulumi config rm {key_for('mcp_source_ranges').full_name}",
+        )
+
+
+@rule
+def production_refuses_an_open_surface(settings: Settings) -> Iterator[Problem]:
+    """Archon has no login and its API returns the provider keys it stores: nothing public
+    without access control in production, short of a loud acknowledgement."""
+    if not settings.production:
+        return
+    acknowledged = settings.allow_unauthenticated_access
+    ack = (
+        f"set {key_for('allow_unauthenticated_access').full_name} true if the host is reachable from a "
+        "private network only"
+    )
+    if settings.ui_access is UiAccess.NONE and not acknowledged:
+        yield _problem(
+            ("ui_access",),
+            f"none publishes the UI and the API, which returns the stored provider keys, to anyone who "
+            f"reaches {settings.ui_host}; choose oidc, basicAuth or sourceRanges (or {ack})",
+            "oidc",
+        )
+    if (
+        settings.mcp_exposure is McpExposure.INGRESS
+        and settings.mcp_auth is McpAuth.NONE
+        and not settings.mcp_source_ranges
+        and not acknowledged
+    ):
+        yield _problem(
+            ("mcp_auth",),
+            f"none publishes MCP to anyone who reaches {settings.mcp_host}; require a credential (or "
+            f"restrict mcpSourceRanges, or {ack})",
+            "credential",
+        )
+    if settings.mcp_exposure is McpExposure.LOAD_BALANCER:
+        for cidr in settings.mcp_source_ranges:
+            if ipaddress.ip_network(cidr) in ANYWHERE:
+                yield _problem(
+                    ("mcp_source_ranges",),
+                    f"{cidr} opens the MCP LoadBalancer to the whole internet, and a LoadBalancer cannot "
+                    "check a credential; list your MCP clients' networks, or publish MCP with "
+                    "mcpExposure ingress and mcpAuth credential",
+                    "203.0.113.0/24",
+                )
 
 
 @rule
