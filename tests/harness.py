@@ -29,11 +29,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "archon"
 
 FAKE_SERVICE_KEY = "fake-service-role-key-for-tests"
+# bcrypt htpasswd entries, made with `htpasswd -nbB`: ui-user / ui-test-password and
+# mcp-client / mcp-test-password.
+FAKE_UI_HTPASSWD = "ui-user:$2b$12$pqZ.itV4GBa78XhyEewx8OE8st1Ouj7iz67nctuCdKttjpouGYWRK"
+FAKE_MCP_HTPASSWD = "mcp-client:$2b$12$8RSatCho.1YYdHDr42BElOHHKtmnqBHnM4uOzYSqtiwZemLGpsCMm"
 FAKE_SECRETS = {
     "supabaseUrl": "https://fake-project.supabase.co",
     "supabaseServiceKey": FAKE_SERVICE_KEY,
     "openaiApiKey": "sk-fake-openai-key-for-tests",
     "logfireToken": "fake-logfire-token-for-tests",
+    "oidcClientSecret": "fake-oidc-client-secret-for-tests",
+    "authCookieSecret": "fake-auth-cookie-secret-for-tests-0123456789",
+    "uiHtpasswd": FAKE_UI_HTPASSWD,
+    "mcpHtpasswd": FAKE_MCP_HTPASSWD,
 }
 # libyaml's loader when PyYAML has it: the pure-Python one costs a tenth of a second per render.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

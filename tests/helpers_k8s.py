@@ -24,7 +24,29 @@ POD_SECURITY_PREFIX = "pod-security.kubernetes.io/"
 # A prod variant that runs every optional piece: agents on, Prometheus scraping on.
 AGENTS = {"agentsEnabled": True}
 # MCP on its own HTTPS host behind the ingress controller (the third exposure mode).
-MCP_INGRESS = {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.automatizase.com.br:443"}
+# MCP on its own HTTPS host behind the ingress controller, with no gate: clients restricted by
+# network instead (prod itself has MCP behind its credential gate).
+MCP_INGRESS = {
+    "mcpExposure": "ingress",
+    "mcpPublicUrl": "mcp.automatizase.com.br:443",
+    "mcpAuth": "none",
+    "mcpSourceRanges": ["203.0.113.0/24"],
+}
+# MCP on a LoadBalancer, restricted to one network (a LoadBalancer cannot check a credential).
+MCP_LOAD_BALANCER = {
+    "mcpExposure": "loadBalancer",
+    "mcpPublicUrl": "archon.automatizase.com.br:8051",
+    "mcpAuth": "none",
+    "mcpSourceRanges": ["203.0.113.0/24"],
+}
+# The UI and API open to anyone (only where nobody outside can reach them: acknowledged).
+OPEN_UI = {
+    "uiAccess": "none",
+    "oidcIssuerUrl": "",
+    "oidcClientId": "",
+    "oidcEmailDomains": [],
+    "allowUnauthenticatedAccess": True,
+}
 
 _cache: dict[str, Rendered] = {}
 

@@ -59,7 +59,10 @@ def test_config_map_has_the_guides_keys(shipped, key):
 
 def test_mcp_public_url_per_environment(prod, dev):
     assert config_map(dev)["data"]["MCP_PUBLIC_URL"] == "localhost:8051"
-    assert config_map(prod)["data"]["MCP_PUBLIC_URL"] == "archon.automatizase.com.br:8051"
+    # The guide put production's MCP on archon.automatizase.com.br:8051 (a LoadBalancer). A
+    # LoadBalancer cannot check a credential, so prod publishes MCP on its own HTTPS host, behind
+    # its credential gate; the LoadBalancer remains a choice (test_ingress.py).
+    assert config_map(prod)["data"]["MCP_PUBLIC_URL"] == "mcp.archon.automatizase.com.br:443"
 
 
 def test_log_level_follows_the_stack(prod, dev):
@@ -115,12 +118,13 @@ def test_no_secret_value_outside_the_secret(stack):
 
 
 def test_optional_keys_left_out_when_not_set():
-    required = {k: FAKE_SECRETS[k] for k in ("supabaseUrl", "supabaseServiceKey")}
+    gates = ("oidcClientSecret", "authCookieSecret", "mcpHtpasswd")  # what prod's gates need
+    required = {k: FAKE_SECRETS[k] for k in ("supabaseUrl", "supabaseServiceKey", *gates)}
     r = render("prod", secrets=required)
-    present = set(secret(r)["stringData"])
-    assert present == {"SUPABASE_URL", "SUPABASE_SERVICE_KEY"}
+    assert set(secret(r)["stringData"]) == {"SUPABASE_URL", "SUPABASE_SERVICE_KEY"}
+    present = {s["metadata"]["name"]: set(s["stringData"]) for s in r.of_kind("Secret")}
     for ref in values_of_key(r.objects, "secretKeyRef"):
-        assert ref["key"] in present or ref.get("optional"), f"pods would wait for missing key {ref['key']}"
+        assert ref["key"] in present[ref["name"]] or ref.get("optional"), f"pods would wait for {ref['key']}"
 
 
 @pytest.fixture(scope="module")
@@ -152,8 +156,8 @@ class TestExistingSecret:
 
 @pytest.mark.parametrize("kind", ["ConfigMap", "Secret"])
 def test_config_map_and_secret_are_auto_named(prod, kind):
-    (reg,) = [x for x in prod.resources if x.type == f"kubernetes:core/v1:{kind}"]
-    assert "name" not in reg.inputs.get("metadata", {}), f"a fixed {kind} name never changes, so pods never roll"
+    for reg in [x for x in prod.resources if x.type == f"kubernetes:core/v1:{kind}"]:
+        assert "name" not in reg.inputs.get("metadata", {}), f"a fixed {kind} name never changes, so pods never roll"
 
 
 def test_provider_keeps_config_maps_and_secrets_immutable(prod):

@@ -16,6 +16,7 @@ from helpers_k8s import (
     PORTS,
     RECOMMENDED_LABELS,
     pod_template,
+    variant,
     with_agents,
 )
 
@@ -56,10 +57,20 @@ def kubernetes_resources(r):
     return [reg for reg in r.resources if reg.custom and reg.type.startswith("kubernetes:")]
 
 
+GATES = {"archon:index:AccessSecrets", "archon:index:ArchonAuth", "archon:index:ArchonMcpAuth"}
+
+
 def test_component_type_tokens(shipped):
     types = [reg.type for reg in shipped.components()]
-    assert set(types) == COMPONENTS
+    gated = GATES if shipped.outputs["namespace"] == "archon" else set()  # prod: behind its gates
+    assert set(types) == COMPONENTS | gated
     assert len(types) == len(set(types))
+
+
+def test_gateway_exposure_swaps_the_ingress_component_for_routes():
+    r = variant("dev", exposure="gateway", gateway="gateway-system/public")
+    types = {reg.type for reg in r.components()}
+    assert "archon:index:ArchonGatewayRoutes" in types and "archon:index:ArchonIngress" not in types
 
 
 def test_agents_component_only_when_enabled(shipped):

@@ -69,9 +69,15 @@ def test_stack_renders_with_the_environments_secrets_and_keeps_them_in_the_secre
     rendered = render(stack_of(path), overrides=plain, secrets=secrets)
 
     assert leaks(rendered.objects, secrets.values()) == []
-    (secret,) = rendered.of_kind("Secret")
+    (secret,) = [s for s in rendered.of_kind("Secret") if s["metadata"]["name"].startswith("archon-secrets-")]
     expected = {value for key, value in secrets.items() if key in APP_SECRETS}
     assert set(secret["stringData"].values()) == expected
+    # The gates' credentials reach their own Secret (the cookie key only in derived form).
+    gates = [s for s in rendered.of_kind("Secret") if s["metadata"]["name"].startswith("archon-auth-secrets-")]
+    gate_values = {v for s in gates for v in s["stringData"].values()}
+    for key in ("oidcClientSecret", "mcpHtpasswd"):
+        if key in secrets:
+            assert secrets[key] in gate_values, key
     assert unprotected_secret_data(rendered.objects, rendered.secret_paths) == []
     if "kubeconfig" in secrets:
         # It configures the Kubernetes provider and reaches no object.

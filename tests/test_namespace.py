@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from helpers_k8s import POD_SECURITY_PREFIX, quantity, variant, with_agents
+from helpers_k8s import MCP_LOAD_BALANCER, POD_SECURITY_PREFIX, quantity, variant, with_agents
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -109,8 +109,10 @@ def test_quota_allows_no_volume_claims(shipped):
 
 
 def test_quota_admits_the_mcp_load_balancer_only_when_there_is_one(prod, dev):
-    assert prod.get("ResourceQuota", "archon-quota")["spec"]["hard"]["services.loadbalancers"] == "1"
-    assert dev.get("ResourceQuota", "archon-quota")["spec"]["hard"]["services.loadbalancers"] == "0"
+    balanced = variant("prod", **MCP_LOAD_BALANCER)
+    assert balanced.get("ResourceQuota", "archon-quota")["spec"]["hard"]["services.loadbalancers"] == "1"
+    for r in (prod, dev):
+        assert r.get("ResourceQuota", "archon-quota")["spec"]["hard"]["services.loadbalancers"] == "0"
 
 
 def test_limit_range_defaults_every_container(shipped):

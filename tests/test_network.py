@@ -6,6 +6,7 @@ import pytest
 
 from helpers_k8s import (
     MCP_INGRESS,
+    MCP_LOAD_BALANCER,
     PORTS,
     PYTHON_SERVICES,
     is_namespace_peer,
@@ -67,7 +68,7 @@ def test_in_namespace_flows_are_allowed_on_both_sides():
     """Every egress to an Archon pod is admitted by that pod's ingress, and vice versa."""
     r = with_agents()
     edges = {"egress": set(), "ingress": set()}
-    for service in python_services(r) + ["archon-frontend"]:
+    for service in [d["metadata"]["name"] for d in r.of_kind("Deployment")]:
         for direction in edges:
             for peer, ports in rules(policy_for(r, service), direction):
                 other = pod_peer_name(peer)
@@ -120,8 +121,16 @@ def test_excluded_ranges_are_configurable():
 
 @pytest.mark.parametrize("service", ["archon-server", "archon-frontend"])
 def test_browsers_arrive_from_the_ingress_controller(shipped, service):
-    assert INGRESS_CONTROLLER in peers(shipped, service, "ingress")
-    assert ports_for(shipped, service, "ingress", lambda p: p == INGRESS_CONTROLLER) == {("TCP", PORTS[service])}
+    """Straight to the UI and API, or, behind a gate, to the gate alone, which reaches them."""
+    gated = "archon-auth" in {d["metadata"]["name"] for d in shipped.of_kind("Deployment")}
+    entry = "archon-auth" if gated else service
+    port = 4180 if gated else PORTS[service]
+    assert ports_for(shipped, entry, "ingress", lambda p: p == INGRESS_CONTROLLER) == {("TCP", port)}
+    if gated:
+        assert INGRESS_CONTROLLER not in peers(shipped, service, "ingress")
+        assert ports_for(shipped, service, "ingress", lambda p: pod_peer_name(p) == "archon-auth") == {
+            ("TCP", PORTS[service])
+        }
 
 
 def test_ingress_controller_peer_is_never_a_whole_namespace():
@@ -132,17 +141,35 @@ def test_ingress_controller_peer_is_never_a_whole_namespace():
                     assert p == INGRESS_CONTROLLER
 
 
-def test_server_admits_only_the_ingress_controller_and_mcp(prod):
-    sources = peers(prod, "archon-server", "ingress")
+def test_server_admits_only_the_ingress_controller_and_mcp(dev):
+    sources = peers(dev, "archon-server", "ingress")
     assert {pod_peer_name(p) for p in sources if pod_peer_name(p)} == {"archon-mcp"}
     assert [p for p in sources if not pod_peer_name(p)] == [INGRESS_CONTROLLER]
+
+
+def test_behind_its_gate_the_server_admits_only_the_gate_and_mcp(prod):
+    sources = peers(prod, "archon-server", "ingress")
+    assert {pod_peer_name(p) for p in sources} == {"archon-auth", "archon-mcp"}
 
 
 def test_frontend_calls_nobody(shipped):
     policy = policy_for(shipped, "archon-frontend")
     assert "Egress" in policy["spec"]["policyTypes"]
     assert not policy["spec"].get("egress")
-    assert peers(shipped, "archon-frontend", "ingress") == [INGRESS_CONTROLLER]
+    (source,) = peers(shipped, "archon-frontend", "ingress")
+    assert source == INGRESS_CONTROLLER or pod_peer_name(source) == "archon-auth"
+
+
+def test_the_gates_reach_only_what_they_guard_dns_and_the_identity_provider(prod):
+    assert {pod_peer_name(p) for p in peers(prod, "archon-auth", "egress")} - {None} == {
+        "archon-server",
+        "archon-frontend",
+    }
+    assert ("TCP", 443) in ports_for(prod, "archon-auth", "egress", lambda p: "ipBlock" in p)  # the OIDC issuer
+    assert {pod_peer_name(p) for p in peers(prod, "archon-mcp-auth", "egress")} - {None} == {"archon-mcp"}
+    assert not [p for p in peers(prod, "archon-mcp-auth", "egress") if "ipBlock" in p]
+    for gate in ("archon-auth", "archon-mcp-auth"):
+        assert peers(prod, gate, "ingress") == [INGRESS_CONTROLLER]
 
 
 # --- MCP per exposure mode -----------------------------------------------------------------------
@@ -153,7 +180,7 @@ def outside_mcp_sources(r):
 
 
 def test_mcp_load_balancer_admits_its_source_ranges():
-    r = variant("prod", mcpLoadBalancerSourceRanges=["203.0.113.0/24", "198.51.100.7/32"])
+    r = variant("prod", **{**MCP_LOAD_BALANCER, "mcpSourceRanges": ["203.0.113.0/24", "198.51.100.7/32"]})
     assert outside_mcp_sources(r) == [{"ipBlock": {"cidr": "203.0.113.0/24"}}, {"ipBlock": {"cidr": "198.51.100.7/32"}}]
 
 

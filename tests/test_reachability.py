@@ -11,16 +11,27 @@ from typing import Any
 import pytest
 
 from harness import Rendered, render
+from helpers_k8s import MCP_LOAD_BALANCER
 from verify.reachability import Endpoint, allowed
 
 # Who may talk to whom. `when` names the stack variants in which the flow must exist; in every
 # other variant, and for every pair not listed, the verdict must be "deny".
 REQUIRED = """
 source               destination   port      when
-ingress-controller   frontend      3737/TCP  always
-ingress-controller   server        8181/TCP  always
+ingress-controller   frontend      3737/TCP  no-ui-gate
+ingress-controller   server        8181/TCP  no-ui-gate
+ingress-controller   auth          4180/TCP  ui-gate
+auth                 frontend      3737/TCP  ui-gate
+auth                 server        8181/TCP  ui-gate
+auth                 kube-dns      53/UDP    ui-gate
+auth                 kube-dns      53/TCP    ui-gate
+auth                 supabase      443/TCP   oidc
+auth                 mcp-client    443/TCP   oidc
+ingress-controller   mcp-auth      4180/TCP  mcp-gate
+mcp-auth             mcp           8051/TCP  mcp-gate
+mcp-auth             kube-dns      53/UDP    mcp-gate
+mcp-auth             kube-dns      53/TCP    mcp-gate
 mcp-client           mcp           8051/TCP  mcp-loadbalancer
-supabase             mcp           8051/TCP  mcp-loadbalancer
 ingress-controller   mcp           8051/TCP  mcp-ingress
 mcp                  server        8181/TCP  always
 server               mcp           8051/TCP  always
@@ -47,14 +58,17 @@ prometheus           mcp           8051/TCP  prometheus
 prometheus           agents        8052/TCP  prometheus+agents
 """
 # "supabase" and "mcp-client" are both public internet addresses: the services' HTTPS egress (and
-# the server's HTTP egress for crawling) reaches either; neither is a private or cluster address.
-# prod's example mcpLoadBalancerSourceRanges is 0.0.0.0/0, so any internet address reaches MCP.
+# the server's HTTP egress for crawling) reaches either, as does the OIDC gate's egress to the
+# identity provider; neither is a private or cluster address. The MCP LoadBalancer variant admits
+# mcpSourceRanges 203.0.113.0/24, where mcp-client is. Behind a gate (auth, mcp-auth), only the
+# gate reaches the service it guards from the edge: nothing else is new.
 
 PORTS = [
     (3737, "TCP"),
     (8181, "TCP"),
     (8051, "TCP"),
     (8052, "TCP"),
+    (4180, "TCP"),
     (53, "UDP"),
     (53, "TCP"),
     (443, "TCP"),
@@ -78,17 +92,28 @@ OUTSIDE = [
 
 VARIANTS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
     # name: (stack, overrides, the `when` tags in force)
-    "dev": ("dev", {}, {"always"}),
-    "prod": ("prod", {}, {"always", "mcp-loadbalancer"}),
+    "dev": ("dev", {}, {"always", "no-ui-gate"}),
+    "prod": ("prod", {}, {"always", "ui-gate", "oidc", "mcp-gate"}),
     "prod+agents+prometheus": (
         "prod",
         {"agentsEnabled": True, "prometheusScrape": True},
-        {"always", "mcp-loadbalancer", "agents", "prometheus", "prometheus+agents"},
+        {"always", "ui-gate", "oidc", "mcp-gate", "agents", "prometheus", "prometheus+agents"},
     ),
+    "prod+mcp-loadbalancer": ("prod", MCP_LOAD_BALANCER, {"always", "ui-gate", "oidc", "mcp-loadbalancer"}),
     "dev+mcp-ingress": (
         "dev",
         {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.localhost:80"},
-        {"always", "mcp-ingress"},
+        {"always", "no-ui-gate", "mcp-ingress"},
+    ),
+    "dev+basicAuth+mcp-gate": (
+        "dev",
+        {
+            "uiAccess": "basicAuth",
+            "mcpExposure": "ingress",
+            "mcpPublicUrl": "mcp.localhost:80",
+            "mcpAuth": "credential",
+        },
+        {"always", "ui-gate", "mcp-gate"},
     ),
 }
 

@@ -17,12 +17,21 @@ MANAGED = [s for s in SHIPPED_STACKS if not stack_file_config(s).get("existingSe
 EXISTING_SECRET = {"existingSecret": "archon-credentials"}
 
 
+ARCHON_SECRETS = ("supabaseUrl", "supabaseServiceKey", "openaiApiKey", "logfireToken")
+
+
 @pytest.mark.parametrize("stack", MANAGED)
 def test_no_secret_value_outside_the_secret(stack: str) -> None:
+    """Archon's credentials live in archon-secrets; the gates' (when the stack has gates) in
+    archon-auth-secrets, the cookie key only in derived form; nothing else holds any of them."""
     rendered = render(stack, {"agentsEnabled": True})
-    assert leaks(rendered.objects, FAKE_SECRETS.values()) == []
-    (secret,) = rendered.of_kind("Secret")
-    assert set(secret["stringData"].values()) == set(FAKE_SECRETS.values())
+    secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: s for s in rendered.of_kind("Secret")}
+    outside = [o for o in rendered.objects if o["kind"] != "Secret"]
+    assert leaks(outside, FAKE_SECRETS.values()) == []
+    assert set(secrets["archon-secrets"]["stringData"].values()) == {FAKE_SECRETS[k] for k in ARCHON_SECRETS}
+    gates = secrets.get("archon-auth-secrets", {"stringData": {}})["stringData"]
+    assert FAKE_SECRETS["authCookieSecret"] not in gates.values()
+    assert leaks([secrets["archon-secrets"]], [v for k, v in FAKE_SECRETS.items() if k not in ARCHON_SECRETS]) == []
 
 
 @pytest.mark.parametrize("stack", MANAGED)
@@ -81,7 +90,9 @@ def test_the_checks_catch_a_seeded_leak(prod: Rendered) -> None:
     assert leaks(objects, FAKE_SECRETS.values()) == [
         f"Deployment/archon-server/spec/template/spec/containers/0/env/{len(env) - 1}/value"
     ]
-    (secret,) = [o for o in objects if o["kind"] == "Secret"]
     assert unprotected_secret_data(objects, set()) == [
-        f"Secret/{secret['metadata']['name']}/stringData/{k}" for k in secret["stringData"]
+        f"Secret/{secret['metadata']['name']}/stringData/{k}"
+        for secret in objects
+        if secret["kind"] == "Secret"
+        for k in secret["stringData"]
     ]

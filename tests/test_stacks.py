@@ -39,11 +39,19 @@ EXPECTED = {
     "dev": COMMON,
     "prod": COMMON
     | {
-        ("Service", "archon-mcp-public"),
         ("HorizontalPodAutoscaler", "archon-server-hpa"),
         ("HorizontalPodAutoscaler", "archon-frontend-hpa"),
         ("PodDisruptionBudget", "archon-server-pdb"),
         ("PodDisruptionBudget", "archon-frontend-pdb"),
+        ("Ingress", "archon-mcp"),
+        # the access gates: OIDC for the UI and API, a credential for MCP
+        ("Secret", "archon-auth-secrets-"),
+        *(
+            (kind, gate)
+            for gate in ("archon-auth", "archon-mcp-auth")
+            for kind in ("ServiceAccount", "Deployment", "Service")
+        ),
+        *(("NetworkPolicy", f"{gate}-netpol") for gate in ("archon-auth", "archon-mcp-auth")),
     },
 }
 
@@ -100,14 +108,26 @@ def test_prod_outputs(prod: Rendered) -> None:
     outputs = prod.outputs
     assert outputs["namespace"] == "archon"
     assert outputs["uiUrl"] == "https://archon.automatizase.com.br"
-    assert outputs["mcpPublicUrl"] == "archon.automatizase.com.br:8051"
-    assert outputs["mcpUrl"] == "http://archon.automatizase.com.br:8051/mcp"
+    assert outputs["mcpPublicUrl"] == "mcp.archon.automatizase.com.br:443"
+    assert outputs["mcpUrl"] == "https://mcp.archon.automatizase.com.br/mcp"
+    pin = f"@sha256:{'0' * 64}"
     assert outputs["images"] == {
-        s: f"git.automatizase.com.br/luis.erlacher/archon/{s}:k8s-2026.11.30@sha256:{'0' * 64}"
-        for s in ("server", "mcp", "frontend")
+        **{
+            s: f"git.automatizase.com.br/luis.erlacher/archon/{s}:k8s-2026.11.30{pin}"
+            for s in ("server", "mcp", "frontend")
+        },
+        **{g: f"quay.io/oauth2-proxy/oauth2-proxy:v7.15.6{pin}" for g in ("auth", "mcp-auth")},
     }
     client = json.loads(outputs["mcpClientConfig"])
-    assert client == {"mcpServers": {"archon": {"type": "http", "url": "http://archon.automatizase.com.br:8051/mcp"}}}
+    assert client == {
+        "mcpServers": {
+            "archon": {
+                "type": "http",
+                "url": "https://mcp.archon.automatizase.com.br/mcp",
+                "headers": {"Authorization": "Basic ${ARCHON_MCP_CREDENTIAL}"},
+            }
+        }
+    }
 
 
 def test_dev_outputs_tell_how_to_reach_mcp(dev: Rendered) -> None:
@@ -126,7 +146,7 @@ def test_dev_runs_one_pod_of_each_service(dev: Rendered) -> None:
 
 def test_prod_pins_are_marked_as_examples_to_replace() -> None:
     text = (ROOT / "Pulumi.prod.yaml").read_text()
-    for service in ("server", "mcp", "agents", "frontend"):
+    for service in ("server", "mcp", "agents", "frontend", "auth"):
         for key in ("Tag", "Digest"):
             (line,) = [line for line in text.splitlines() if line.strip().startswith(f"archon:{service}{key}:")]
             assert "EXAMPLE PIN" in line

@@ -13,8 +13,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from archon.components import waiting
-from archon.components.app_config import MCP_PORT, SERVER_PORT, UI_PORT
+from archon.components import edge, waiting
+from archon.components.edge import Route
 from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
 from archon.settings import McpExposure, Settings
@@ -41,15 +41,22 @@ MCP_STREAMING = {
 MCP_SESSION_AFFINITY = {f"{NGINX}/upstream-hash-by": "$http_mcp_session_id"}
 
 
-def _path(path: str, path_type: str, service: str, port: int) -> dict:
+def _path(route: Route) -> dict:
     return {
-        "path": path,
-        "pathType": path_type,
-        "backend": {"service": {"name": service, "port": {"number": port}}},
+        "path": route.path,
+        "pathType": "Exact" if route.exact else "Prefix",
+        "backend": {"service": {"name": route.service, "port": {"number": route.port}}},
     }
 
 
+def source_ranges(cidrs: list[str]) -> dict[str, str]:
+    """ingress-nginx admits only these client networks (the settings require ingress-nginx)."""
+    return {f"{NGINX}/whitelist-source-range": ",".join(cidrs)} if cidrs else {}
+
+
 class ArchonIngress(pulumi.ComponentResource):
+    """The UI's Ingress and, with mcpExposure ingress, MCP's, routed by `edge`'s table."""
+
     def __init__(
         self,
         resource_name: str,
@@ -61,12 +68,12 @@ class ArchonIngress(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         self.ingresses: list[k8s.networking.v1.Ingress] = []
 
-        def ingress(name: str, host: str, paths: list[dict], annotations: dict[str, str]) -> None:
+        def ingress(name: str, host: str, routes: tuple[Route, ...], annotations: dict[str, str], open_: bool) -> None:
             spec: dict = {
                 "ingressClassName": settings.ingress_class_name,
-                "rules": [{"host": host, "http": {"paths": paths}}],
+                "rules": [{"host": host, "http": {"paths": [_path(route) for route in routes]}}],
             }
-            annotations = {**annotations, **waiting.external_address(settings)}
+            annotations = {**annotations, **waiting.external_address(settings), **edge.acknowledged(open_, settings)}
             if settings.tls:
                 annotations["cert-manager.io/cluster-issuer"] = settings.tls_issuer
                 spec["tls"] = [{"hosts": [host], "secretName": f"{name}-tls"}]
@@ -84,25 +91,19 @@ class ArchonIngress(pulumi.ComponentResource):
         annotations: dict[str, str] = {}
         if settings.nginx_ingress:
             annotations[f"{NGINX}/proxy-body-size"] = settings.upload_max_body_size
+            annotations.update(source_ranges(settings.ui_source_ranges))
             if settings.server.multi_replica:
                 annotations.update(COOKIE_AFFINITY)
                 if not settings.tls:
                     annotations[f"{NGINX}/session-cookie-secure"] = "false"
-        ingress(
-            "archon",
-            settings.ui_host,
-            [
-                _path("/api", "Prefix", "archon-server", SERVER_PORT),
-                _path("/health", "Exact", "archon-server", SERVER_PORT),
-                _path("/", "Prefix", "archon-frontend", UI_PORT),
-            ],
-            annotations,
-        )
+        ingress("archon", settings.ui_host, edge.ui_routes(settings), annotations, edge.ui_open(settings))
 
         if settings.mcp_exposure is McpExposure.INGRESS:
-            annotations = dict(MCP_STREAMING) if settings.nginx_ingress else {}
+            annotations = (
+                {**MCP_STREAMING, **source_ranges(settings.mcp_source_ranges)} if settings.nginx_ingress else {}
+            )
             if settings.mcp.replicas > 1:
                 annotations.update(MCP_SESSION_AFFINITY)
-            ingress("archon-mcp", settings.mcp_host, [_path("/mcp", "Prefix", "archon-mcp", MCP_PORT)], annotations)
+            ingress("archon-mcp", settings.mcp_host, edge.mcp_routes(settings), annotations, edge.mcp_open(settings))
 
         self.register_outputs({"ingresses": [i.metadata["name"] for i in self.ingresses]})

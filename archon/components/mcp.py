@@ -62,7 +62,7 @@ class ArchonMcp(ArchonService):
                 # Keep the client's address, so that the NetworkPolicy can admit exactly
                 # mcpLoadBalancerSourceRanges, and the cloud firewall enforces them too.
                 "externalTrafficPolicy": "Local",
-                "loadBalancerSourceRanges": list(settings.mcp_load_balancer_source_ranges),
+                "loadBalancerSourceRanges": list(settings.mcp_source_ranges),
             },
             opts=pulumi.ResourceOptions.merge(opts, waiting.rollout_timeouts(settings)),
         )

@@ -22,10 +22,11 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from archon.components.app_config import AGENTS_PORT, MCP_PORT, SERVER_PORT, UI_PORT
+from archon.components.edge import AUTH_PORT
 from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
 from archon.settings import McpExposure, Settings
-from archon.settings.model import label_terms_to_dict
+from archon.settings.model import UiAccess, label_terms_to_dict
 
 NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 DNS_PORT = 53
@@ -35,6 +36,8 @@ SERVICE_NAMES = {
     "mcp": "archon-mcp",
     "agents": "archon-agents",
     "frontend": "archon-frontend",
+    "auth": "archon-auth",
+    "mcp-auth": "archon-mcp-auth",
 }
 
 
@@ -67,7 +70,7 @@ def peers(settings: Settings) -> dict[str, Any]:
         "internet": {"ipBlock": {"cidr": "0.0.0.0/0", "except": list(settings.internet_egress_except)}},
         "prometheus": _namespace_peer(settings.prometheus_namespace),
     }
-    for cidr in settings.mcp_load_balancer_source_ranges:
+    for cidr in settings.mcp_source_ranges:
         result[f"mcp-clients:{cidr}"] = {"ipBlock": _client_block(cidr, settings.internet_egress_except)}
     return result
 
@@ -93,18 +96,26 @@ def plan_flows(settings: Settings) -> list[Flow]:
     ports = {"server": SERVER_PORT, "mcp": MCP_PORT, "agents": AGENTS_PORT, "frontend": UI_PORT}
     flows: list[Flow] = []
 
-    # Browsers, through the ingress controller: the UI's files and the API (/api, /health).
-    flows += [
-        Flow(outside["ingress-controller"], "frontend", UI_PORT),
-        Flow(outside["ingress-controller"], "server", SERVER_PORT),
-    ]
+    # Browsers, through the edge (ingress controller or Gateway): the UI's files and the API
+    # (/api, /health); behind a gate, through it.
+    if settings.ui_gate:
+        flows += [
+            Flow(outside["ingress-controller"], "auth", AUTH_PORT),
+            Flow("auth", "frontend", UI_PORT),
+            Flow("auth", "server", SERVER_PORT),
+        ]
+    else:
+        flows += [
+            Flow(outside["ingress-controller"], "frontend", UI_PORT),
+            Flow(outside["ingress-controller"], "server", SERVER_PORT),
+        ]
     # MCP clients, the way MCP is exposed.
-    if settings.mcp_exposure is McpExposure.INGRESS:
+    if settings.mcp_gate:
+        flows += [Flow(outside["ingress-controller"], "mcp-auth", AUTH_PORT), Flow("mcp-auth", "mcp", MCP_PORT)]
+    elif settings.mcp_exposure is McpExposure.INGRESS:
         flows.append(Flow(outside["ingress-controller"], "mcp", MCP_PORT))
     elif settings.mcp_exposure is McpExposure.LOAD_BALANCER:
-        flows += [
-            Flow(outside[f"mcp-clients:{cidr}"], "mcp", MCP_PORT) for cidr in settings.mcp_load_balancer_source_ranges
-        ]
+        flows += [Flow(outside[f"mcp-clients:{cidr}"], "mcp", MCP_PORT) for cidr in settings.mcp_source_ranges]
 
     # Between the Python services: MCP's tools call the API; the API checks MCP's health; with
     # agents, the API and MCP call the agents, which read credentials from the API and use MCP.
@@ -124,9 +135,20 @@ def plan_flows(settings: Settings) -> list[Flow]:
         egress_ports = settings.crawler_egress_ports if service == "server" else [HTTPS]
         flows += [Flow(service, outside["internet"], port) for port in egress_ports]
 
+    # The gates resolve the Services they proxy to; the OIDC gate also talks to the identity
+    # provider (discovery, token and keys endpoints) over HTTPS.
+    for gate in gates(settings):
+        flows += [Flow(gate, outside["dns"], DNS_PORT, protocol) for protocol in ("UDP", "TCP")]
+    if settings.ui_access is UiAccess.OIDC:
+        flows.append(Flow("auth", outside["internet"], HTTPS))
+
     if settings.prometheus_scrape:
         flows += [Flow(outside["prometheus"], service, ports[service]) for service in python]
     return flows
+
+
+def gates(settings: Settings) -> list[str]:
+    return (["auth"] if settings.ui_gate else []) + (["mcp-auth"] if settings.mcp_gate else [])
 
 
 def _peer(endpoint: Any, settings: Settings) -> dict:
@@ -151,7 +173,7 @@ def _rules(grouped: dict[str, list[tuple[dict, dict]]], direction: str) -> list[
 
 def plan_policies(settings: Settings) -> dict[str, dict]:
     """NetworkPolicy specs by service component, derived from `plan_flows`."""
-    present = ["server", "mcp", "frontend"] + (["agents"] if settings.agents_enabled else [])
+    present = ["server", "mcp", "frontend"] + (["agents"] if settings.agents_enabled else []) + gates(settings)
     grouped: dict[str, dict[str, list]] = {name: defaultdict(list) for name in present}
     for flow in plan_flows(settings):
         port = {"protocol": flow.protocol, "port": flow.port}

@@ -23,6 +23,7 @@ from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
 from archon.k8s.pod import (
     Manifest,
+    MountedFiles,
     Probes,
     WritableDir,
     container_security_context,
@@ -49,6 +50,8 @@ class ServiceSpec:
     writable: Sequence[WritableDir]
     env: Sequence[Manifest] = ()
     env_from: Sequence[Manifest] = ()
+    args: Sequence[str] = ()
+    mounted: Sequence[MountedFiles] = ()  # read-only files from Secrets and ConfigMaps
     init_containers: Sequence[Manifest] = ()
     pod_annotations: dict[str, str] = field(default_factory=dict)
     # Route each client to one pod (in-memory state); for in-cluster callers of the ClusterIP.
@@ -105,11 +108,17 @@ class ArchonService(pulumi.ComponentResource):
 
     type_token: ClassVar[str] = "archon:index:ArchonService"
     component: ClassVar[str]
+    # The settings of the image, size and replicas (`settings.<field>`); default: `component`.
+    settings_field: ClassVar[str | None] = None
     writable: ClassVar[Sequence[WritableDir]] = ()
 
     @classmethod
+    def field(cls) -> str:
+        return cls.settings_field or cls.component
+
+    @classmethod
     def service_settings(cls, settings: Settings) -> ServiceSettings:
-        return getattr(settings, cls.component)
+        return getattr(settings, cls.field())
 
     @classmethod
     def init_containers(cls, settings: Settings) -> Sequence[Manifest]:
@@ -139,7 +148,7 @@ class ArchonService(pulumi.ComponentResource):
         scratch = sum(parse_quantity(w.size_limit) for w in cls.writable if not w.in_memory)
         if scratch <= parse_quantity(limit):
             return []
-        key = key_for(cls.component, "ephemeral_storage_limit")
+        key = key_for(cls.field(), "ephemeral_storage_limit")
         needed = f"{int(scratch / 2**20)}Mi"
         return [
             problem(
@@ -193,7 +202,10 @@ class ArchonService(pulumi.ComponentResource):
             spec.name,
             metadata=metadata(labels=self.workload_labels),
             spec=self._deployment_spec(spec, settings),
-            opts=pulumi.ResourceOptions.merge(child, waiting.rollout_timeouts(settings)),
+            # After its ServiceAccount, which the ReplicaSet needs before it can create a pod.
+            opts=pulumi.ResourceOptions.merge(child, waiting.rollout_timeouts(settings)).merge(
+                pulumi.ResourceOptions(depends_on=[self.service_account])
+            ),
         )
         service_spec: Manifest = {
             "type": "ClusterIP",
@@ -229,9 +241,13 @@ class ArchonService(pulumi.ComponentResource):
             "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
             "resources": resources(service.requests, service.limits),
             "securityContext": container_security_context(spec.uid),
-            "volumeMounts": [w.mount() for w in spec.writable],
             **spec.probes.fields(),
         }
+        volumes = (*spec.writable, *spec.mounted)
+        if volumes:  # the API server drops an empty list, which would read as drift
+            container["volumeMounts"] = [v.mount() for v in volumes]
+        if spec.args:
+            container["args"] = list(spec.args)
         if spec.env_from:
             container["envFrom"] = list(spec.env_from)
         if spec.env:
@@ -245,8 +261,9 @@ class ArchonService(pulumi.ComponentResource):
             "enableServiceLinks": False,
             "securityContext": pod_security_context(spec.uid),
             "containers": [container],
-            "volumes": [w.volume() for w in spec.writable],
         }
+        if volumes:
+            pod["volumes"] = [v.volume() for v in volumes]
         if spec.init_containers:
             pod["initContainers"] = list(spec.init_containers)
         if ceiling_replicas(service) > 1:

@@ -9,8 +9,10 @@ import pulumi_kubernetes as k8s
 
 from archon.components.agents import ArchonAgents
 from archon.components.app_config import ArchonConfig
+from archon.components.auth import AccessSecrets, ArchonAuth, ArchonMcpAuth
 from archon.components.autoscaling import Autoscaling
 from archon.components.frontend import ArchonFrontend
+from archon.components.gateway import ArchonGatewayRoutes
 from archon.components.ingress import ArchonIngress
 from archon.components.mcp import ArchonMcp
 from archon.components.namespace import ArchonNamespace
@@ -18,6 +20,7 @@ from archon.components.network import NetworkPolicies
 from archon.components.server import ArchonServer
 from archon.components.service import ArchonService
 from archon.settings import InvalidConfiguration, McpExposure, Settings
+from archon.settings.model import Exposure
 
 
 def kubernetes_provider(settings: Settings) -> k8s.Provider:
@@ -35,13 +38,28 @@ def kubernetes_provider(settings: Settings) -> k8s.Provider:
     return k8s.Provider(f"archon-{settings.stack}", **options)
 
 
+# The environment variable an MCP client reads its credential from: never the credential itself.
+MCP_CREDENTIAL_VARIABLE = "ARCHON_MCP_CREDENTIAL"
+
+
 def mcp_client_config(settings: Settings) -> str:
-    """What to paste into an MCP client's configuration (Claude Code, Cursor, ...)."""
-    return json.dumps({"mcpServers": {"archon": {"type": "http", "url": settings.mcp_url}}}, indent=2)
+    """What to paste into an MCP client's configuration (Claude Code, Cursor, ...). With a
+    credential, the header names a variable that holds base64 of `<user>:<password>` of an
+    mcpHtpasswd entry; Claude Code expands `${VAR}` in headers."""
+    server: dict = {"type": "http", "url": settings.mcp_url}
+    if settings.mcp_gate:
+        server["headers"] = {"Authorization": f"Basic ${{{MCP_CREDENTIAL_VARIABLE}}}"}
+    return json.dumps({"mcpServers": {"archon": server}}, indent=2)
 
 
 def service_types(settings: Settings) -> list[type[ArchonService]]:
-    return [ArchonServer, ArchonMcp, ArchonFrontend] + ([ArchonAgents] if settings.agents_enabled else [])
+    """The services this stack runs: the optional ones only when enabled."""
+    return (
+        [ArchonServer, ArchonMcp, ArchonFrontend]
+        + ([ArchonAgents] if settings.agents_enabled else [])
+        + ([ArchonAuth] if settings.ui_gate else [])
+        + ([ArchonMcpAuth] if settings.mcp_gate else [])
+    )
 
 
 def preflight(settings: Settings) -> None:
@@ -73,18 +91,29 @@ class ArchonStack(pulumi.ComponentResource):
         self.mcp = ArchonMcp("mcp", settings, self.config, ns, opts=child)
         self.frontend = ArchonFrontend("frontend", settings, self.config, ns, opts=child)
         self.agents = ArchonAgents("agents", settings, self.config, ns, opts=child) if settings.agents_enabled else None
+        gates: list[ArchonService] = []
+        if settings.ui_gate or settings.mcp_gate:
+            self.access = AccessSecrets("access", settings, ns, opts=child)
+            if settings.ui_gate:
+                gates.append(ArchonAuth("auth", settings, self.config, ns, self.access, opts=child))
+            if settings.mcp_gate:
+                gates.append(ArchonMcpAuth("mcp-auth", settings, self.config, ns, self.access, opts=child))
         services = [s for s in (self.server, self.mcp, self.frontend, self.agents) if s is not None]
 
         self.network = NetworkPolicies("network", settings, ns, opts=child)
         self.autoscaling = Autoscaling("autoscaling", settings, services, opts=child)
-        self.ingress = ArchonIngress("ingress", settings, ns, opts=child)
+        self.edge = (
+            ArchonGatewayRoutes("gateway", settings, ns, opts=child)
+            if settings.exposure is Exposure.GATEWAY
+            else ArchonIngress("ingress", settings, ns, opts=child)
+        )
 
         self.outputs = {
             "namespace": ns,
             "uiUrl": settings.ui_url,
             "mcpUrl": settings.mcp_url,
             "mcpPublicUrl": settings.mcp_public_url,
-            "images": {s.spec.component: s.image for s in services},
+            "images": {s.spec.component: s.image for s in (*services, *gates)},
             "mcpClientConfig": mcp_client_config(settings),
         }
         if settings.mcp_exposure is McpExposure.NONE:

@@ -59,6 +59,25 @@ class WritableDir:
 
 
 @dataclass(frozen=True)
+class MountedFiles:
+    """Keys of a Secret or ConfigMap as files in a read-only directory (`items`: key -> file)."""
+
+    name: str
+    mount_path: str
+    kind: str  # "secret" or "configMap"
+    source: Any  # the Secret's or ConfigMap's name (an Output when auto-named)
+    items: dict[str, str]
+
+    def volume(self) -> Manifest:
+        name_field = "secretName" if self.kind == "secret" else "name"
+        files = [{"key": key, "path": path} for key, path in self.items.items()]
+        return {"name": self.name, self.kind: {name_field: self.source, "items": files}}
+
+    def mount(self) -> Manifest:
+        return {"name": self.name, "mountPath": self.mount_path, "readOnly": True}
+
+
+@dataclass(frozen=True)
 class Timing:
     initial_delay: int
     period: int
@@ -101,9 +120,9 @@ def resources(requests: dict[str, str], limits: dict[str, str]) -> Manifest:
     return {"requests": dict(requests), "limits": dict(limits)}
 
 
-def secret_env(name: str, secret_name: Any, optional: bool = False) -> Manifest:
-    """An env var read from a Secret key of the same name, never a literal value."""
+def secret_env(name: str, secret_name: Any, optional: bool = False, rename: str | None = None) -> Manifest:
+    """An env var read from a Secret key (of the same name, unless `rename`), never a literal value."""
     ref: Manifest = {"name": secret_name, "key": name}
     if optional:
         ref["optional"] = True
-    return {"name": name, "valueFrom": {"secretKeyRef": ref}}
+    return {"name": rename or name, "valueFrom": {"secretKeyRef": ref}}
