@@ -23,6 +23,7 @@ from pulumi.runtime.proto import analyzer_pb2
 
 from archon.settings.rules import MUTABLE_TAG as SETTINGS_MUTABLE_TAG
 from harness import ROOT, Rendered, render
+from helpers_k8s import MCP_INGRESS, MCP_LOAD_BALANCER, OPEN_UI
 from verify.pod_security import evaluate as kubernetes_evaluate
 
 POLICY_DIR = ROOT / "policy"
@@ -105,10 +106,14 @@ def test_type_tokens_are_the_providers(shipped: Rendered) -> None:
     assert "kubernetes:networking.k8s.io/v1:NetworkPolicy" in registered
 
 
-def test_dev_images_are_mutable_so_dev_must_say_development(dev: Rendered) -> None:
-    messages = only(violations(dev.objects, {}), pack.PINNED_IMAGES)
+def test_dev_must_say_development_its_images_are_mutable_and_its_ui_open(dev: Rendered) -> None:
+    found = violations(dev.objects, {})
+    messages = found.pop(pack.PINNED_IMAGES)
     assert any('Deployment archon-dev/archon-server: container "server"' in m and "k8s-latest" in m for m in messages)
     assert any('init container "playwright-warmup"' in m for m in messages)
+    (open_ui,) = found.pop(pack.ACCESS_CONTROL)
+    assert open_ui.startswith("Ingress archon-dev/archon publishes archon-frontend, archon-server to anyone")
+    assert not any(found.values())
 
 
 # --- one broken variant per policy ----------------------------------------------------------------
@@ -353,15 +358,16 @@ def test_disruption_budget_with_max_unavailable_zero_or_over_fixed_replicas(dev:
     assert violations(objects, pack_config("dev"))[pack.DRAINABLE_BUDGETS] == []
 
 
-def test_load_balancer_needs_the_pack_config(prod: Rendered) -> None:
-    messages = only(violations(prod.objects, pack_config("dev")), pack.EXPOSED_SERVICES)
+def test_load_balancer_needs_the_pack_config() -> None:
+    balanced = render("prod", MCP_LOAD_BALANCER)
+    messages = only(violations(balanced.objects, pack_config("dev")), pack.EXPOSED_SERVICES)
     assert messages == [
         "Service archon/archon-mcp-public is type LoadBalancer, which exposes it outside the cluster; use a "
         'ClusterIP Service behind an Ingress, or allow it in the pack config: "allowedLoadBalancers": '
         '["archon-mcp-public"]'
     ]
     for allowed in ({"allowedLoadBalancers": ["archon/archon-mcp-public"]}, {"allowLoadBalancer": True}):
-        assert violations(prod.objects, {pack.EXPOSED_SERVICES: allowed})[pack.EXPOSED_SERVICES] == []
+        assert violations(balanced.objects, {pack.EXPOSED_SERVICES: allowed})[pack.EXPOSED_SERVICES] == []
 
 
 def test_node_port_needs_the_pack_config_too(dev: Rendered) -> None:
@@ -374,7 +380,7 @@ def test_node_port_needs_the_pack_config_too(dev: Rendered) -> None:
 # --- the pack as the engine loads it --------------------------------------------------------------
 
 
-def test_pack_has_six_mandatory_policies() -> None:
+def test_pack_has_seven_mandatory_policies() -> None:
     policies = pack.policies()
     assert [p.name for p in policies] == [
         pack.POD_SECURITY,
@@ -383,6 +389,7 @@ def test_pack_has_six_mandatory_policies() -> None:
         pack.NETWORK_POLICY_COVERAGE,
         pack.DRAINABLE_BUDGETS,
         pack.EXPOSED_SERVICES,
+        pack.ACCESS_CONTROL,
     ]
     assert all(p.enforcement_level is pulumi_policy.EnforcementLevel.MANDATORY for p in policies)
     stack_level = {p.name for p in policies if isinstance(p, pulumi_policy.StackValidationPolicy)}
@@ -391,7 +398,7 @@ def test_pack_has_six_mandatory_policies() -> None:
 
 
 def test_main_builds_the_pack(monkeypatch: pytest.MonkeyPatch) -> None:
-    """`__main__.py` hands the six policies to PolicyPack, mandatory (the real one serves gRPC forever)."""
+    """`__main__.py` hands the seven policies to PolicyPack, mandatory (the real one serves gRPC forever)."""
     built: list[dict[str, Any]] = []
     monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kwargs: built.append(kwargs))
     runpy.run_path(str(POLICY_DIR / "__main__.py"), run_name="__main__")
@@ -472,7 +479,7 @@ def _serve(objects: Objects, configs: PolicyConfigs) -> list[Any]:
 
 def test_the_served_pack_passes_prod_and_reports_a_break_as_mandatory(prod: Rendered) -> None:
     assert [d.message for d in _serve(prod.objects, pack_config("prod"))] == []
-    objects = copy.deepcopy(prod.objects)
+    objects = copy.deepcopy(render("prod", MCP_LOAD_BALANCER).objects)
     _get(objects, "HorizontalPodAutoscaler", "archon-server-hpa")["spec"]["minReplicas"] = 1
     _container(objects)["securityContext"]["allowPrivilegeEscalation"] = True
     diagnostics = _serve(objects, pack_config("dev"))  # dev config: the LoadBalancer is not allowed
@@ -504,7 +511,7 @@ def test_policy_package_is_self_contained() -> None:
 
 def test_the_pack_starts_the_way_the_language_host_runs_it(prod: Rendered) -> None:
     """`python -m pulumi.policy <engine> policy` (what the Python language host runs for
-    `--policy-pack policy`) serves the six mandatory policies, and judges over gRPC."""
+    `--policy-pack policy`) serves the seven mandatory policies, and judges over gRPC."""
     import grpc
     from google.protobuf import empty_pb2
     from pulumi.runtime.proto import analyzer_pb2_grpc
@@ -552,3 +559,61 @@ def test_unknown_values_during_preview_are_not_judged(prod: Rendered) -> None:
     assert diagnostics
     assert {d.enforcementLevel for d in diagnostics} == {analyzer_pb2.ADVISORY}
     assert all("during preview" in d.message for d in diagnostics)
+
+
+# --- no Archon published without access control ---------------------------------------------------
+
+
+def edge_violations(objects: Objects, stack: str = "prod") -> list[str]:
+    return violations(objects, pack_config(stack))[pack.ACCESS_CONTROL]
+
+
+def test_routes_to_the_gates_pass(prod: Rendered) -> None:
+    assert edge_violations(prod.objects) == []
+    gateway = render(
+        "prod", {"exposure": "gateway", "gateway": "gw/public", "gatewayApiChannel": "experimental", "tlsIssuer": ""}
+    )
+    assert {o["kind"] for o in gateway.objects} >= {"HTTPRoute"}
+    assert edge_violations(gateway.objects) == []
+
+
+@pytest.mark.parametrize("kind", ["Ingress", "HTTPRoute"])
+def test_a_route_straight_to_archon_fails_in_production_only(kind: str) -> None:
+    overrides = (
+        {"exposure": "gateway", "gateway": "gw/public", "gatewayApiChannel": "experimental", "tlsIssuer": ""}
+        if kind == "HTTPRoute"
+        else {}
+    )
+    objects = copy.deepcopy(render("prod", overrides).objects)
+    route = _get(objects, kind, "archon")
+    if kind == "Ingress":
+        route["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"] = {
+            "name": "archon-server",
+            "port": {"number": 8181},
+        }
+    else:
+        route["spec"]["rules"][0]["backendRefs"] = [{"name": "archon-server", "port": 8181}]
+    (message,) = edge_violations(objects)
+    assert message.startswith(f"{kind} archon/archon publishes archon-server to anyone, with no access control")
+    assert edge_violations(objects, "dev") == []
+
+
+def test_an_acknowledged_or_network_restricted_surface_passes() -> None:
+    acknowledged = render("prod", OPEN_UI)
+    assert edge_violations(acknowledged.objects) == []
+    restricted = render("prod", MCP_INGRESS)  # MCP straight to archon-mcp, for one network only
+    assert edge_violations(restricted.objects) == []
+    objects = copy.deepcopy(restricted.objects)
+    _get(objects, "Ingress", "archon-mcp")["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/whitelist-source-range"
+    ] = "0.0.0.0/0"
+    (message,) = edge_violations(objects)
+    assert "publishes archon-mcp to anyone" in message
+
+
+def test_a_load_balancer_open_to_the_internet_fails() -> None:
+    objects = copy.deepcopy(render("prod", MCP_LOAD_BALANCER).objects)
+    assert edge_violations(objects) == []
+    _get(objects, "Service", "archon-mcp-public")["spec"]["loadBalancerSourceRanges"] = ["0.0.0.0/0"]
+    (message,) = edge_violations(objects)
+    assert "the whole internet (0.0.0.0/0)" in message and "cannot check a credential" in message

@@ -1,6 +1,6 @@
 """The pulumi_policy objects: thin adapters from the engine's arguments to the plain validators.
 
-`policies()` builds the six policies without starting anything, so tests can inspect them;
+`policies()` builds the seven policies without starting anything, so tests can inspect them;
 `__main__.py` hands them to `PolicyPack`, which serves them to the engine over gRPC.
 """
 
@@ -20,6 +20,7 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from archon_policy.edge import validate_edge
 from archon_policy.k8s import POD_TEMPLATE_PATHS, SCALABLE_KINDS, Resource, kind_of, plain
 from archon_policy.services import validate_exposed_services
 from archon_policy.stack import validate_disruption_budgets, validate_network_policy_coverage
@@ -39,6 +40,7 @@ PINNED_IMAGES = "no-mutable-image-tags"
 NETWORK_POLICY_COVERAGE = "deployments-selected-by-network-policy"
 DRAINABLE_BUDGETS = "disruption-budgets-allow-drains"
 EXPOSED_SERVICES = "no-load-balancer-unless-allowed"
+ACCESS_CONTROL = "no-unauthenticated-edge"
 
 ResourceValidator = Callable[[str, Mapping[str, Any], Mapping[str, Any]], list[str]]
 StackValidator = Callable[[list[Resource], Mapping[str, Any]], list[tuple[str, str]]]
@@ -50,6 +52,7 @@ RESOURCE_VALIDATORS: dict[str, tuple[ResourceValidator, frozenset[str]]] = {
     REQUESTS_AND_LIMITS: (validate_resources, WORKLOAD_KINDS),
     PINNED_IMAGES: (validate_image_tags, WORKLOAD_KINDS),
     EXPOSED_SERVICES: (validate_exposed_services, frozenset({"Service"})),
+    ACCESS_CONTROL: (validate_edge, frozenset({"Ingress", "HTTPRoute", "Service"})),
 }
 STACK_VALIDATORS: dict[str, tuple[StackValidator, frozenset[str]]] = {
     NETWORK_POLICY_COVERAGE: (validate_network_policy_coverage, frozenset({"Deployment", "NetworkPolicy"})),
@@ -58,6 +61,19 @@ STACK_VALIDATORS: dict[str, tuple[StackValidator, frozenset[str]]] = {
         frozenset({"PodDisruptionBudget", "HorizontalPodAutoscaler", *SCALABLE_KINDS}),
     ),
 }
+
+
+# The config of a policy that judges production only.
+ENVIRONMENT_SCHEMA = PolicyConfigSchema(
+    properties={
+        "environment": {
+            "type": "string",
+            "enum": [PRODUCTION, DEVELOPMENT],
+            "default": PRODUCTION,
+            "description": "development turns this policy off; anything else is production.",
+        }
+    }
+)
 
 
 def resource_adapter(validator: ResourceValidator, kinds: frozenset[str]) -> Callable[..., None]:
@@ -121,16 +137,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
             validate=resource_adapter(*RESOURCE_VALIDATORS[PINNED_IMAGES]),
             enforcement_level=mandatory,
             severity=Severity.HIGH,
-            config_schema=PolicyConfigSchema(
-                properties={
-                    "environment": {
-                        "type": "string",
-                        "enum": [PRODUCTION, DEVELOPMENT],
-                        "default": PRODUCTION,
-                        "description": "development turns this policy off; anything else is production.",
-                    }
-                }
-            ),
+            config_schema=ENVIRONMENT_SCHEMA,
         ),
         StackValidationPolicy(
             name=NETWORK_POLICY_COVERAGE,
@@ -169,5 +176,16 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
                     },
                 }
             ),
+        ),
+        ResourceValidationPolicy(
+            name=ACCESS_CONTROL,
+            description=(
+                "Production publishes Archon (which has no login, and whose API returns stored keys) only "
+                "behind access control: a gate, client networks, or an acknowledged private surface."
+            ),
+            validate=resource_adapter(*RESOURCE_VALIDATORS[ACCESS_CONTROL]),
+            enforcement_level=mandatory,
+            severity=Severity.CRITICAL,
+            config_schema=ENVIRONMENT_SCHEMA,
         ),
     ]
