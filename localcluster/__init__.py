@@ -68,6 +68,9 @@ class Ports:
 SERVICE_RANGE = "10.96.0.0/16"
 POD_RANGE = "10.244.0.0/16"
 ZONES = ("zone-a", "zone-b", "zone-c")
+# CRDs the cluster serves, so that the API server validates the program's custom objects (from
+# `tools/build.sh cluster`): Gateway API v1.6.3, experimental channel.
+CRD_BUNDLES = (BIN / "gateway-api-crds.yaml",)
 # What each fake node offers: enough for every shipped stack at its peak, side by side.
 NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "200Gi"}
 
@@ -309,7 +312,7 @@ class Cluster:
         return pid if command == str(component.binary) else None
 
     def _tools(self) -> list[Path]:
-        return [c.binary for c in self.components()] + [BIN / "kubectl", BIN / "kwok-stages.yaml"]
+        return [c.binary for c in self.components()] + [BIN / "kubectl", BIN / "kwok-stages.yaml", *CRD_BUNDLES]
 
     # ---- talking to it ---------------------------------------------------------------------------
     @property
@@ -423,6 +426,9 @@ class Cluster:
         self.apply(default_stages)
         self.apply(OUR_STAGES)
         self.apply([_node(zone) for zone in ZONES])
+        for bundle in CRD_BUNDLES:
+            self.apply(bundle.read_text())
+        self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
 
     def _wait_for_nodes(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -20,7 +20,7 @@ from harness import FAKE_SECRETS, ROOT
 TOOLS_BIN = ROOT / ".tools" / "bin"
 PASSPHRASE = "archon-local-only"
 PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "requirements.txt", "archon", "configkit", "policy"]
-AUTONAMED = re.compile(r"\b(archon-(?:config|secrets))-[0-9a-z]{8}\b")
+AUTONAMED = re.compile(r"\b(archon-(?:config|secrets|auth-secrets|auth-templates))-[0-9a-z]{8}\b")
 
 
 def pulumi_binary() -> str:

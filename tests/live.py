@@ -32,10 +32,12 @@ KUBECTL = BIN / "kubectl"
 
 
 class LiveStack:
-    def __init__(self, cluster: Cluster, like: str, workdir: Path) -> None:
+    def __init__(
+        self, cluster: Cluster, like: str, workdir: Path, name: str | None = None, overrides: dict | None = None
+    ) -> None:
         self.cluster = cluster
         self.like = like
-        self.name = f"e2e-{like}"
+        self.name = name or f"e2e-{like}"
         self.namespace = self.name
         self.project = Project(workdir, stacks=())
         self.project.env["KUBECONFIG"] = str(cluster.kubeconfig)
@@ -46,6 +48,7 @@ class LiveStack:
                 "archon:kubeContext": CONTEXT,
                 "archon:namespace": self.namespace,
                 "archon:rolloutTimeoutSeconds": ROLLOUT_TIMEOUT,
+                **{f"archon:{key}": value for key, value in (overrides or {}).items()},
             }
         )
         (self.dir / f"Pulumi.{self.name}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))

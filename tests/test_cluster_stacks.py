@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from harness import render
+from helpers_k8s import MCP_LOAD_BALANCER, OPEN_UI
 from live import E2E_STACKS, ROLLOUT_TIMEOUT, LiveStack, RolloutWatch, compare_live
 from localcluster import Cluster
 from localcluster.stages import READINESS_FAILS
@@ -95,6 +96,10 @@ def test_deploy(stacks: Stacks, subtests: pytest.Subtests) -> None:
             selector = ",".join(f"{k}={v}" for k, v in deployment["spec"]["selector"]["matchLabels"].items())
             pods = stack.get("pods", "-l", selector)["items"]
             assert len({zones[p["spec"]["nodeName"]] for p in pods}) == min(len(pods), len(zones)), name
+        # Every object was created after what it needs: no ReplicaSet had to retry a pod whose
+        # ServiceAccount did not exist yet.
+        failed = [e["message"] for e in stack.items("events") if e["reason"] == "FailedCreate"]
+        assert failed == [], failed
 
     each(stacks, subtests, deploy)
 
@@ -419,8 +424,23 @@ def test_destroy_leaves_nothing(stacks: Stacks, subtests: pytest.Subtests) -> No
 # Every shipped stack, and prod with each optional part on.
 DRY_RUN = [(name, {}) for name in E2E_STACKS] + [
     ("prod", {"agentsEnabled": True, "prometheusScrape": True}),
-    ("prod", {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.archon.example.com:443", "mcpReplicas": 2}),
+    ("prod", {"mcpReplicas": 2, "authReplicas": 2}),
     ("prod", {"serverTag": "", "frontendTag": "", "mcpTag": ""}),  # images pinned by digest alone
+    ("prod", {**MCP_LOAD_BALANCER, **OPEN_UI}),
+    ("dev", {"uiAccess": "basicAuth", "uiSourceRanges": []}),
+    ("dev", {"uiAccess": "sourceRanges", "uiSourceRanges": ["203.0.113.0/24"]}),
+    # Gateway API, validated against its CRDs (experimental channel), with and without gates
+    ("dev", {"exposure": "gateway", "gateway": "gateway-system/public", "gatewaySection": "https"}),
+    (
+        "prod",
+        {
+            "exposure": "gateway",
+            "gateway": "gw/public",
+            "gatewayApiChannel": "experimental",
+            "tlsIssuer": "",  # the Gateway holds the certificate
+            "mcpReplicas": 2,
+        },
+    ),
 ]
 
 
@@ -432,8 +452,8 @@ def dry_run(cluster: Cluster, objects: list[dict]) -> subprocess.CompletedProces
 def test_server_side_dry_run_accepts_every_rendered_object(cluster: Cluster) -> None:
     """Every object, as the mocks render it, is valid to the API server: names, labels,
     annotations and every field (the prod digest label once was not, and only this caught it)."""
-    namespace = "dry-run"
-    cluster.kubectl("create", "namespace", namespace, check=False)
+    namespace = f"dry-run-{os.getpid()}"  # a namespace still terminating from an earlier run refuses objects
+    cluster.kubectl("create", "namespace", namespace)
     try:
         for name, variant in DRY_RUN:
             objects = render(name, overrides={**variant, "namespace": namespace}).objects

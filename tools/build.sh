@@ -7,7 +7,8 @@
 #   COMPONENT      engine      the Pulumi CLI, a Python language host and its scripts
 #                  kubernetes  the Pulumi Kubernetes provider
 #                  cluster     etcd, kube-apiserver, kube-controller-manager,
-#                              kube-scheduler, kubectl and kwok (the local cluster)
+#                              kube-scheduler, kubectl and kwok (the local cluster),
+#                              and the Gateway API CRDs it serves
 #                  default: engine kubernetes
 #   --out DIR      output dir (or env PULUMI_TOOLS_BIN); default <repo>/.tools/bin
 #   --use-system   (or PULUMI_USE_SYSTEM=1) if a `pulumi` >= PULUMI_MIN_VERSION and
@@ -47,6 +48,8 @@ K8S_SDK_VERSION="${K8S_SDK_VERSION:-v4.25.0}"   # replaces upstream's ../sdk
 KUBE_VERSION="${KUBE_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
+# CRDs the local cluster serves, so that the API server validates what the program creates.
+GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
 
 # ---- arguments / paths ----------------------------------------------------
 TOOLS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -273,6 +276,19 @@ build_kwok() {
   mv -f "$w/out/kwok" "$w/out/kwok-stages.yaml" "$OUT/"
 }
 
+# gateway-api-crds.yaml: the Gateway API CRDs of the experimental channel (a superset of the
+# standard one; only it has HTTPRoute's sessionPersistence), taken from the module.
+GATEWAY_API_CRDS=(gatewayclasses gateways httproutes referencegrants)
+bundle_gateway_api() {
+  local src c
+  src="$(moddir "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION")"
+  [ -n "$src" ] || die "could not download sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION"
+  for c in "${GATEWAY_API_CRDS[@]}"; do
+    printf -- '---\n'; sed '/^---$/d' "$src/config/crd/experimental/gateway.networking.k8s.io_$c.yaml"
+  done > "$OUT/gateway-api-crds.yaml.tmp"
+  mv "$OUT/gateway-api-crds.yaml.tmp" "$OUT/gateway-api-crds.yaml"
+}
+
 # Everything runs from main so that editing this file during a build is safe.
 main() {
   local start=$SECONDS component sys sysver
@@ -303,6 +319,8 @@ main() {
         stage etcd "$ETCD_VERSION" "$TOOLS_SRC/gomod/etcd.go.mod" etcd build_etcd "~20 s"
         stage kube "$KUBE_VERSION" "$TOOLS_SRC/gomod/kube.go.mod" "${KUBE_COMMANDS[*]}" build_kube "~5 min"
         stage kwok "$KWOK_VERSION" "" "kwok kwok-stages.yaml" build_kwok "~1 min" "${KWOK_STAGES[*]}"
+        stage gateway-api "$GATEWAY_API_VERSION" "" gateway-api-crds.yaml bundle_gateway_api "seconds" \
+          "${GATEWAY_API_CRDS[*]}"
         ;;
     esac
   done
