@@ -185,6 +185,7 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
     prod_cron = read.cron("prodDriftSchedule")
     dev_remediate = read.boolean("devDriftAutoRemediate", True)
     prod_remediate = read.boolean("prodDriftAutoRemediate", False)
+    prod_previews = read.boolean("prodPreviewPullRequests", False)
     secret_env = {}
     for key, variable in SECRET_ENVIRONMENT_VARIABLES.items():
         value = read.secret(key)
@@ -214,7 +215,7 @@ def load_settings(stack: str | None = None, source: ConfigSource | None = None) 
         StackDeployment(
             stack=prod,
             deploy_commits=False,
-            preview_pull_requests=True,
+            preview_pull_requests=prod_previews,
             pull_request_template=False,
             delete_after_destroy=False,
             drift=DriftDetection(prod_cron, prod_remediate) if prod_cron else None,

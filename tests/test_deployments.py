@@ -149,13 +149,19 @@ def test_github_triggers(shipped: Run) -> None:
     }
     assert flags == {
         "dev": {"deployCommits": True, "previewPullRequests": True, "pullRequestTemplate": False},
-        "prod": {"deployCommits": False, "previewPullRequests": True, "pullRequestTemplate": False},
+        # A prod preview would run any pull request's code with prod's secrets, unasked.
+        "prod": {"deployCommits": False, "previewPullRequests": False, "pullRequestTemplate": False},
         "pr": {"deployCommits": False, "previewPullRequests": False, "pullRequestTemplate": True},
     }
     for inputs in shipped.of_type(SETTINGS).values():
         assert inputs["vcs"]["provider"] == "github"
         assert inputs["vcs"]["repository"] == stack_file_config()["repository"]
         assert "github" not in inputs  # the deprecated block; `vcs` replaces it
+
+
+def test_prod_previews_of_pull_requests_are_an_explicit_choice() -> None:
+    run = run_program(overrides={"prodPreviewPullRequests": True})
+    assert run.settings("prod")["vcs"]["previewPullRequests"] is True
 
 
 def test_documentation_only_changes_do_not_deploy(shipped: Run) -> None:

@@ -10,7 +10,9 @@ does there), so the workflows are checked statically:
 - the workflows are parsed and the design is asserted: actions pinned by commit SHA, no
   permissions by default and the least per job, production behind its environment and only from
   main or a v* tag, one concurrency group per stack, no persisted git credentials, previews that
-  comment on the PR with the policy pack applied, the Pulumi token only where Pulumi runs.
+  comment on the PR with the policy pack applied, no stored secret at all: every Pulumi job runs in
+  a GitHub environment and exchanges its OIDC token for a short-lived Pulumi team token
+  (pulumi/auth-actions), a preview-only team's for every preview.
 
 Every check is a function that returns the problems it finds. Each runs on the real workflows
 (no problems) and on a copy with one property broken (the problem is reported), so a check
@@ -44,23 +46,31 @@ ACTIONLINT_VERSION = "v1.7.12"
 # zizmor findings accepted, by rule, with the reason. zizmor runs with the auditor persona (the
 # most findings, false positives included) so that every accepted finding is written down here.
 # Inline `# zizmor: ignore[rule]` comments are allowed only for rules listed here.
-ZIZMOR_ACCEPTED: dict[str, str] = {
-    "secrets-outside-env": (
-        "PULUMI_ACCESS_TOKEN is a repository secret by design: the pull-request previews, the dev "
-        "update and the production preview need it, and none of them is a deployment that an "
-        "environment should gate. The production update is the one gated job and runs in the "
-        "`production` environment. The token reaches only the pulumi/actions steps' env."
-    ),
-}
+ZIZMOR_ACCEPTED: dict[str, str] = {}
 
 STACKS = ("dev", "prod")
 PROJECT = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["name"]
 MATRIX_STACK = "${{ matrix.stack }}"
 PR_NUMBER = "${{ github.event.pull_request.number }}"
 ORG = "${{ vars.PULUMI_ORG }}"
-TOKEN_REF = "${{ secrets.PULUMI_ACCESS_TOKEN }}"
+TOKEN_REF = "${{ secrets.PULUMI_ACCESS_TOKEN }}"  # the long-lived token the workflows no longer use
+AUTH_ACTION = "pulumi/auth-actions"
+TEAM_TOKEN = "urn:pulumi:token-type:access_token:team"
+# Where each Pulumi job runs, and whose token it gets: one team per stack and role, each with
+# rights on its own stack only (Stack Read for previews, Stack Write for updates). Pulumi Cloud's
+# OIDC policies hand each team's token only to its environment, and pr-preview-prod requires a
+# reviewer (GitHub settings, see README).
+EXPECTED_ENVIRONMENTS: dict[tuple[str, str], tuple[str, str]] = {
+    ("pull-request.yml", "preview"): ("pr-preview-${{ matrix.stack }}", "team:archon-${{ matrix.stack }}-preview"),
+    ("deploy-dev.yml", "up"): ("dev", "team:archon-dev-deploy"),
+    ("deploy-prod.yml", "preview"): ("production-preview", "team:archon-prod-preview"),
+    ("deploy-prod.yml", "up"): ("production", "team:archon-prod-deploy"),
+}
 PROD_REF_CONDITION = "github.ref == 'refs/heads/main' || startsWith(github.ref, 'refs/tags/v')"
-FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository"
+FORK_GUARD = (
+    "github.event.pull_request.head.repo.full_name == github.repository"
+    " && github.event.pull_request.user.login != 'dependabot[bot]'"
+)
 POLICY_PACK = "policy"
 
 EXPECTED_FILES = {"pull-request.yml", "deploy-dev.yml", "deploy-prod.yml"}
@@ -70,14 +80,15 @@ EXPECTED_TRIGGERS: dict[str, dict[str, Any]] = {
     "deploy-prod.yml": {"push": {"tags": ["v*"]}, "workflow_dispatch": None},
 }
 READ = {"contents": "read"}
+OIDC = {"contents": "read", "id-token": "write"}  # the token the Pulumi jobs exchange
 EXPECTED_JOB_PERMISSIONS: dict[tuple[str, str], dict[str, str]] = {
     ("pull-request.yml", "test"): READ,
-    ("pull-request.yml", "preview"): {"contents": "read", "pull-requests": "write"},
+    ("pull-request.yml", "preview"): {**OIDC, "pull-requests": "write"},
     ("deploy-dev.yml", "test"): READ,
-    ("deploy-dev.yml", "up"): READ,
+    ("deploy-dev.yml", "up"): OIDC,
     ("deploy-prod.yml", "test"): READ,
-    ("deploy-prod.yml", "preview"): READ,
-    ("deploy-prod.yml", "up"): READ,
+    ("deploy-prod.yml", "preview"): OIDC,
+    ("deploy-prod.yml", "up"): OIDC,
 }
 
 Workflows = dict[str, dict[str, Any]]
@@ -420,24 +431,51 @@ SECRET_REF = re.compile(r"\$\{\{\s*secrets\.([A-Za-z0-9_]+)\s*\}\}")
 
 
 def check_secrets(workflows: Workflows, texts: Texts) -> list[str]:
-    """Only secrets.PULUMI_ACCESS_TOKEN, only in the env of a pulumi/actions command step."""
+    """No stored secret anywhere: Pulumi Cloud is reached with short-lived OIDC-exchanged tokens."""
     problems = []
     for name, text in texts.items():
-        problems += [f"{name}: uses secrets.{s}" for s in SECRET_REF.findall(text) if s != "PULUMI_ACCESS_TOKEN"]
+        problems += [f"{name}: uses secrets.{s}" for s in SECRET_REF.findall(text)]
         if re.search(r"^\s*secrets:\s*inherit\b", text, re.M):
             problems.append(f"{name}: passes `secrets: inherit`")
     for name, workflow in workflows.items():
-        allowed = set()
-        for job_name, job_id, job in _jobs({name: workflow}):
-            steps = _steps(job)
-            for index, step in enumerate(steps):
-                if _is_pulumi_command(step):
-                    allowed.add(f"/jobs/{job_id}/steps/{index}/env/PULUMI_ACCESS_TOKEN")
-                    if (step.get("env") or {}).get("PULUMI_ACCESS_TOKEN") != TOKEN_REF:
-                        problems.append(f"{job_name}: job {job_id}: a Pulumi command without env PULUMI_ACCESS_TOKEN")
         for path, value in leaves(workflow):
-            if isinstance(value, str) and "secrets." in value and path not in allowed:
-                problems.append(f"{name}: a secret at {path} (only pulumi/actions steps' env may hold one)")
+            if isinstance(value, str) and "secrets." in value:
+                problems.append(f"{name}: a secret at {path}")
+    return problems
+
+
+def check_credentials(workflows: Workflows) -> list[str]:
+    """Every Pulumi job: in its environment, a pulumi/auth-actions step before the Pulumi CLI
+    exchanges the job's OIDC token for the token of its stack's team for its role."""
+    problems = []
+    seen = set()
+    for name, job_id, job in _jobs(workflows):
+        commands = _pulumi_commands(job)
+        where = f"{name}: job {job_id}"
+        if not commands:
+            if any(_action(s) == AUTH_ACTION for s in _steps(job)):
+                problems.append(f"{where}: asks for a Pulumi token without running Pulumi")
+            continue
+        seen.add((name, job_id))
+        expected_environment, team = EXPECTED_ENVIRONMENTS.get((name, job_id), (None, None))
+        if _environment(job) != expected_environment:
+            problems.append(f"{where}: runs in environment {_environment(job)!r}, expected {expected_environment!r}")
+        steps = _steps(job)
+        auth = [i for i, s in enumerate(steps) if _action(s) == AUTH_ACTION]
+        first_pulumi = min(i for i, s in enumerate(steps) if _action(s) == "pulumi/actions")
+        if len(auth) != 1 or auth[0] > first_pulumi:
+            problems.append(f"{where}: needs one {AUTH_ACTION} step before the Pulumi steps")
+            continue
+        inputs = steps[auth[0]].get("with") or {}
+        expected = {"organization": ORG, "requested-token-type": TEAM_TOKEN, "scope": team}
+        if inputs != expected:
+            problems.append(f"{where}: {AUTH_ACTION} with {inputs!r}, expected {expected!r}")
+        for step in steps:
+            if "PULUMI_ACCESS_TOKEN" in (step.get("env") or {}):
+                problems.append(f"{where}: a step sets PULUMI_ACCESS_TOKEN itself")
+        if "PULUMI_ACCESS_TOKEN" in (job.get("env") or {}):
+            problems.append(f"{where}: the job sets PULUMI_ACCESS_TOKEN itself")
+    problems += [f"{n}: job {j} is missing" for n, j in EXPECTED_ENVIRONMENTS.keys() - seen]
     return problems
 
 
@@ -464,6 +502,7 @@ WORKFLOW_CHECKS: dict[str, Callable[[Workflows], list[str]]] = {
     "pulumi_steps": check_pulumi_steps,
     "pulumi_setup": check_pulumi_setup,
     "run_steps": check_run_steps,
+    "credentials": check_credentials,
 }
 
 
@@ -476,7 +515,7 @@ def test_actions_are_pinned_by_commit() -> None:
     assert check_actions_pinned(TEXTS) == []
 
 
-def test_secrets_only_reach_pulumi() -> None:
+def test_no_stored_secret() -> None:
     assert check_secrets(WORKFLOWS, TEXTS) == []
 
 
@@ -512,7 +551,7 @@ def _up_in_pr(w: Workflows) -> None:
 
 
 def _id_token(w: Workflows) -> None:
-    _job(w, "deploy-dev.yml", "up")["permissions"]["id-token"] = "write"
+    _job(w, "deploy-dev.yml", "test")["permissions"]["id-token"] = "write"
 
 
 def _write_all(w: Workflows) -> None:
@@ -588,6 +627,25 @@ def _token_in_job_env(w: Workflows) -> None:
     _job(w, "deploy-dev.yml", "up")["env"] = {"PULUMI_ACCESS_TOKEN": TOKEN_REF}
 
 
+def _deploy_token_in_a_preview(w: Workflows) -> None:
+    _step(w, "pull-request.yml", "preview", lambda s: _action(s) == AUTH_ACTION)["with"]["scope"] = (
+        "team:archon-prod-deploy"
+    )
+
+
+def _prod_token_for_dev(w: Workflows) -> None:
+    _step(w, "deploy-dev.yml", "up", lambda s: _action(s) == AUTH_ACTION)["with"]["scope"] = "team:archon-prod-deploy"
+
+
+def _preview_outside_its_environment(w: Workflows) -> None:
+    del _job(w, "pull-request.yml", "preview")["environment"]
+
+
+def _no_token_exchange(w: Workflows) -> None:
+    steps = _job(w, "deploy-prod.yml", "up")["steps"]
+    steps[:] = [s for s in steps if _action(s) != AUTH_ACTION]
+
+
 def _extra_workflow(w: Workflows) -> None:
     w["release.yml"] = copy.deepcopy(w["deploy-dev.yml"])
 
@@ -597,7 +655,12 @@ REGRESSIONS: dict[str, tuple[str, Callable[[Workflows], None]]] = {
     "prod update outside its environment": ("deploy_gates", _no_environment),
     "prod update from any ref": ("deploy_gates", _no_ref_condition),
     "pulumi up on a pull request": ("deploy_gates", _up_in_pr),
-    "id-token on a job": ("job_permissions", _id_token),
+    "id-token on a job that runs no Pulumi": ("job_permissions", _id_token),
+    "a stored token in a job's env": ("credentials", _token_in_job_env),
+    "the deploy team's token for a PR preview": ("credentials", _deploy_token_in_a_preview),
+    "a PR preview outside its environment": ("credentials", _preview_outside_its_environment),
+    "the prod team's token for the dev update": ("credentials", _prod_token_for_dev),
+    "an update without the token exchange": ("credentials", _no_token_exchange),
     "write-all at the top": ("top_level_permissions", _write_all),
     "pull-requests write on a deploy": ("job_permissions", _pr_write_on_deploy),
     "update cancelled by a newer run": ("concurrency", _cancel_up),
