@@ -3,6 +3,7 @@ every `archon:<key>` it mentions exists, and its quick start is the two commands
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from pathlib import Path
@@ -92,3 +93,11 @@ def test_quick_start_targets_exist_in_the_makefile() -> None:
     for command in _quick_start_commands():
         target = shlex.split(command)[1]
         assert target in targets, f"README's quick start runs `{command}`, but the Makefile has no {target!r} target"
+
+
+def test_the_mcp_client_configuration_shown_is_what_prod_outputs() -> None:
+    from harness import render
+
+    match = re.search(r"^Stack outputs: .*?^```json\n(.*?)^```", README, re.S | re.M)
+    assert match, "README shows no mcpClientConfig example after 'Stack outputs:'"
+    assert json.loads(match.group(1)) == json.loads(render("prod").outputs["mcpClientConfig"])
