@@ -21,7 +21,6 @@ import pytest
 from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
-from archon.settings.rules import MUTABLE_TAG as SETTINGS_MUTABLE_TAG
 from harness import ROOT, Rendered, render
 from helpers_k8s import MCP_INGRESS, MCP_LOAD_BALANCER, OPEN_UI
 from verify.pod_security import evaluate as kubernetes_evaluate
@@ -31,9 +30,11 @@ if str(POLICY_DIR) not in sys.path:
     sys.path.insert(0, str(POLICY_DIR))
 
 import pulumi_policy  # noqa: E402
-from archon_policy import pack, pod_security  # noqa: E402
+from archon_policy import pack  # noqa: E402
 from archon_policy.k8s import Resource, resource_type, selector_matches  # noqa: E402
-from archon_policy.workloads import MUTABLE_TAG, mutable_image, split_image  # noqa: E402
+from archon_policy.workloads import mutable_image, split_image  # noqa: E402
+from archon_rules import pod_security  # noqa: E402
+from archon_rules.images import MUTABLE_TAG  # noqa: E402
 
 Objects = list[dict[str, Any]]
 PolicyConfigs = dict[str, dict[str, Any]]
@@ -244,11 +245,11 @@ def test_requests_and_limits_on_every_container(prod: Rendered) -> None:
     del _pod(objects)["initContainers"][0]["resources"]["limits"]["cpu"]
     del _get(objects, "Deployment", "archon-mcp")["spec"]["template"]["spec"]["containers"][0]["resources"]
     messages = only(violations(objects, pack_config("prod")), pack.REQUESTS_AND_LIMITS)
-    assert messages == [
-        'Deployment archon/archon-server: init container "playwright-warmup" has no resources limits.cpu; '
-        "set resources.requests and resources.limits for cpu, memory",
+    assert sorted(messages) == [
         'Deployment archon/archon-mcp: container "mcp" has no resources requests.cpu, requests.memory, '
         "limits.cpu, limits.memory; set resources.requests and resources.limits for cpu, memory",
+        'Deployment archon/archon-server: init container "playwright-warmup" has no resources limits.cpu; '
+        "set resources.requests and resources.limits for cpu, memory",
     ]
 
 
@@ -283,13 +284,16 @@ SAMPLE_TAGS = [
 ]  # fmt: skip
 
 
-def test_mutable_tag_pattern_matches_the_settings() -> None:
-    assert MUTABLE_TAG.pattern == SETTINGS_MUTABLE_TAG.pattern
-    assert [t for t in SAMPLE_TAGS if MUTABLE_TAG.match(t)] == [t for t in SAMPLE_TAGS if SETTINGS_MUTABLE_TAG.match(t)]
-    assert {"", "latest", "k8s-latest", "latest-k8s", "main", "stable"} <= {
-        t for t in SAMPLE_TAGS if MUTABLE_TAG.match(t)
-    }
-    assert not MUTABLE_TAG.match("k8s-2026.11.30")
+def test_program_and_pack_share_one_mutable_tag_rule() -> None:
+    """The pack imports the program's rules package (policy/archon_rules links to it), and the
+    rule refuses exactly the moving tags."""
+    assert (ROOT / "policy" / "archon_rules").is_symlink()
+    assert (ROOT / "policy" / "archon_rules").resolve() == (ROOT / "archon" / "rules").resolve()
+    assert [t for t in SAMPLE_TAGS if MUTABLE_TAG.match(t)] == [
+        "", "latest", "k8s-latest", "latest-k8s", "main", "master", "edge", "nightly", "dev", "stable",
+        "latest-", "-latest",
+    ]  # fmt: skip
+    assert not mutable_image("registry/server:latest@sha256:" + "0" * 64)
 
 
 def test_deployment_without_network_policy(prod: Rendered) -> None:

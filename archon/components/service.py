@@ -31,10 +31,10 @@ from archon.k8s.pod import (
     resources,
 )
 from archon.k8s.quantity import parse_quantity
+from archon.rules.images import is_mutable
 from archon.settings import ScalableServiceSettings, ServiceSettings, Settings
 from archon.settings.keys import key_for, set_command
 from archon.settings.problems import Problem, problem
-from archon.settings.rules import MUTABLE_TAG
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ class Footprint:
 
 def pull_policy(settings: ServiceSettings) -> str:
     """A moving tag must be pulled every time; a pinned image never changes under its name."""
-    return "Always" if not settings.digest and MUTABLE_TAG.match(settings.tag) else "IfNotPresent"
+    return "Always" if is_mutable(settings.tag, settings.digest) else "IfNotPresent"
 
 
 def autoscaled(settings: ServiceSettings) -> bool:

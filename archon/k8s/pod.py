@@ -10,9 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from archon.rules.pod_security import DROPPED_CAPABILITIES, SECCOMP_PROFILE
+
 Manifest = dict[str, Any]
 
-RUNTIME_DEFAULT = {"type": "RuntimeDefault"}
+RUNTIME_DEFAULT = {"type": SECCOMP_PROFILE}
 
 
 def pod_security_context(uid: int) -> Manifest:
@@ -34,7 +36,7 @@ def container_security_context(uid: int) -> Manifest:
         "runAsNonRoot": True,
         "runAsUser": uid,
         "runAsGroup": uid,
-        "capabilities": {"drop": ["ALL"]},
+        "capabilities": {"drop": list(DROPPED_CAPABILITIES)},
         "seccompProfile": RUNTIME_DEFAULT,
     }
 

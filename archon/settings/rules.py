@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 from archon.k8s.quantity import parse_quantity
+from archon.rules.images import is_mutable
 from archon.settings.keys import SERVICES, key_for, set_command
 from archon.settings.model import Exposure, McpAuth, McpExposure, ScalableServiceSettings, Settings, UiAccess
 from archon.settings.problems import Problem, problem
@@ -23,7 +24,6 @@ Rule = Callable[[Settings], Iterator[Problem]]
 _RULES: list[Rule] = []
 
 # Tags that are moved to new images by design. A digest pins an image whatever its tag says.
-MUTABLE_TAG = re.compile(r"^(|latest|.*-latest|latest-.*|main|master|edge|nightly|dev|stable)$")
 _HOST_PORT = re.compile(
     r"^(?P<host>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*):(?P<port>[0-9]{1,5})$"
 )
@@ -97,7 +97,7 @@ def production_pins_images(settings: Settings) -> Iterator[Problem]:
         return
     for name in _active_services(settings):
         service = getattr(settings, name)
-        if not service.digest and MUTABLE_TAG.match(service.tag):
+        if is_mutable(service.tag, service.digest):
             yield _problem(
                 (name, "tag"),
                 f"{service.tag or '(empty)'!s} is a mutable tag; production runs pinned images "

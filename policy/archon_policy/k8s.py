@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +23,6 @@ POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
 # Kinds whose pod count is spec.replicas (default 1) and that a HorizontalPodAutoscaler may scale.
 SCALABLE_KINDS = ("Deployment", "StatefulSet", "ReplicaSet", "ReplicationController")
 DEFAULT_NAMESPACE = "default"
-CONTAINER_FIELDS = {
-    "initContainers": "init container",
-    "containers": "container",
-    "ephemeralContainers": "ephemeral container",
-}
 
 
 @dataclass
@@ -123,16 +118,6 @@ def pod_template(kind: str, props: Mapping[str, Any]) -> PodTemplate | None:
     return PodTemplate(
         dict(template.get("metadata") or {}), dict(template.get("spec") or {}), ".".join(path) or "(pod)"
     )
-
-
-def containers(spec: Mapping[str, Any], ephemeral: bool = True) -> Iterator[tuple[str, Manifest]]:
-    """(what, container) for init, app and (optionally) ephemeral containers, in the order
-    Kubernetes' Pod Security evaluator visits them; what is "init container", "container", ..."""
-    fields = ("initContainers", "containers") + (("ephemeralContainers",) if ephemeral else ())
-    for name in fields:
-        for container in spec.get(name) or []:
-            if isinstance(container, Mapping):
-                yield CONTAINER_FIELDS[name], dict(container)
 
 
 def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, Any]) -> bool:

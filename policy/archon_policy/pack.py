@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from archon_rules import images
 from pulumi_policy import (
     EnforcementLevel,
     PolicyConfigSchema,
@@ -133,7 +134,7 @@ def policies() -> list[ResourceValidationPolicy | StackValidationPolicy]:
         ),
         ResourceValidationPolicy(
             name=PINNED_IMAGES,
-            description="Production runs pinned images: no mutable tag (latest, *-latest, main, ...) without a digest.",
+            description=f"Production runs pinned images: no digest-less image tagged {images.MUTABLE_TAGS_TEXT}.",
             validate=resource_adapter(*RESOURCE_VALIDATORS[PINNED_IMAGES]),
             enforcement_level=mandatory,
             severity=Severity.HIGH,

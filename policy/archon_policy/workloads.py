@@ -6,16 +6,14 @@ messages that name the object and the fix.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from archon_policy import pod_security
-from archon_policy.k8s import containers, describe, kind_of, pod_template
+from archon_rules import images, pod_security
+from archon_rules.pod_security import containers
 
-# Tags that are moved to new images by design; a digest pins an image whatever its tag says.
-# Keep in step with archon/settings/rules.py MUTABLE_TAG (tests/test_policy_pack.py checks it).
-MUTABLE_TAG = re.compile(r"^(|latest|.*-latest|latest-.*|main|master|edge|nightly|dev|stable)$")
+from archon_policy.k8s import describe, kind_of, pod_template
+
 PRODUCTION, DEVELOPMENT = "production", "development"
 DEFAULT_REQUIRED_RESOURCES = ("cpu", "memory")
 
@@ -67,7 +65,7 @@ def split_image(image: str) -> tuple[str, str, str]:
 
 def mutable_image(image: str) -> bool:
     _, tag, digest = split_image(image)
-    return not digest and bool(MUTABLE_TAG.match(tag))
+    return images.is_mutable(tag, digest)
 
 
 def environment(config: Mapping[str, Any]) -> str:

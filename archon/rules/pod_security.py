@@ -5,15 +5,14 @@ the checks of k8s.io/pod-security-admission v0.37 (policy/check_*.go), including
 exemptions: Windows pods (spec.os.name windows) skip the Linux-only restricted checks, and pods
 in a user namespace (hostUsers: false) skip runAsNonRoot and runAsUser. `restricted` includes
 every `baseline` check. The test suite also runs Kubernetes' own evaluator (verify/) on the
-rendered stacks; this module is what the policy pack enforces at preview time.
+rendered stacks; the policy pack enforces this module at preview time, and the program builds its
+security contexts from the same constants (archon/k8s/pod.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
-
-from archon_policy.k8s import containers
 
 Check = Callable[[Mapping[str, Any], Mapping[str, Any]], list[str]]
 
@@ -35,6 +34,26 @@ BASELINE_CAPABILITIES = frozenset(
     }
 )
 RESTRICTED_ADDABLE_CAPABILITIES = frozenset({"NET_BIND_SERVICE"})
+# What every container of the program drops, and the seccomp profile every pod runs with.
+DROPPED_CAPABILITIES = ("ALL",)
+SECCOMP_PROFILE = "RuntimeDefault"
+CONTAINER_FIELDS = {
+    "initContainers": "init container",
+    "containers": "container",
+    "ephemeralContainers": "ephemeral container",
+}
+
+
+def containers(spec: Mapping[str, Any], ephemeral: bool = True) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(what, container) for init, app and (optionally) ephemeral containers, in the order
+    Kubernetes' Pod Security evaluator visits them; what is "init container", "container", ..."""
+    fields = ("initContainers", "containers") + (("ephemeralContainers",) if ephemeral else ())
+    for name in fields:
+        for container in spec.get(name) or []:
+            if isinstance(container, Mapping):
+                yield CONTAINER_FIELDS[name], dict(container)
+
+
 RESTRICTED_VOLUME_TYPES = frozenset(
     {
         "configMap",
