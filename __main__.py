@@ -3,7 +3,7 @@
 import pulumi
 
 from archon.components.stack import ArchonStack
-from archon.settings import load_settings
+from archon.settings.loader import load_settings
 
 settings = load_settings()
 stack = ArchonStack("archon", settings)

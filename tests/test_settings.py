@@ -4,31 +4,18 @@ from __future__ import annotations
 
 import base64
 import json
-from enum import Enum
-from typing import Any, get_origin
+import re
+from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 
-from archon.settings import InvalidConfiguration, load_settings
-from archon.settings.keys import DECLARED_KEYS, SECRET_KEYS
-from harness import FAKE_SECRETS, ROOT, assemble_config, project_defaults
-
-PULUMI_TYPES = {bool: "boolean", int: "integer", str: "string", list: "array"}
-
-
-class DictSource:
-    """Config as the engine hands it over: strings, some keys marked secret."""
-
-    def __init__(self, values: dict[str, str], secret_keys: list[str]) -> None:
-        self.values = {k.split(":", 1)[1]: v for k, v in values.items()}
-        self.secret = {k.split(":", 1)[1] for k in secret_keys}
-
-    def get(self, key: str) -> str | None:
-        return self.values.get(key)
-
-    def is_secret(self, key: str) -> bool:
-        return key in self.secret
+from archon import generate
+from archon.settings import InvalidConfiguration
+from archon.settings.keys import BY_NAME, DECLARED_KEYS, SECRET_KEYS
+from archon.settings.loader import load_settings
+from harness import FAKE_SECRETS, ROOT, DictSource, assemble_config, project_defaults
 
 
 def load(stack: str = "prod", overrides: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None):
@@ -42,26 +29,43 @@ def problems(**overrides: Any) -> dict[str, str]:
     return {p.key: f"{p.message} / {p.fix}" for p in caught.value.problems}
 
 
-def _pulumi_type(annotation: Any) -> str:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return "string"
-    origin = get_origin(annotation) or annotation
-    if origin not in PULUMI_TYPES:  # Annotated[str, ...] and friends
-        origin = annotation.__origin__ if hasattr(annotation, "__metadata__") else origin
-    return PULUMI_TYPES[origin]
+def test_every_key_is_declared_once_in_the_model_by_name() -> None:
+    """A search for a key finds its declaration: each alias is written out in the model."""
+    source = (ROOT / "archon" / "settings" / "model.py").read_text()
+    for key in DECLARED_KEYS + SECRET_KEYS:
+        declarations = re.findall(rf'(?:key|secret)\(\s*"{key.name}"|\(\s*"{key.name}",', source)
+        assert len(declarations) == 1, key.name
+        assert len(key.field.description or "") > 20, key.name
 
 
-def test_every_declared_key_is_in_pulumi_yaml_with_type_description_and_default() -> None:
+def test_generated_files_are_in_step_with_the_model() -> None:
+    assert generate.stale() == {}, "regenerate: .venv/bin/python -m archon.generate"
+
+
+def test_the_drift_check_notices_a_stale_file(tmp_path: Path) -> None:
+    for name in ("Pulumi.yaml", "README.md", *(f"Pulumi.{s}.yaml" for s in generate.SHIPPED_STACKS)):
+        (tmp_path / name).write_text((ROOT / name).read_text())
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "configuration.md").write_text((ROOT / "docs" / "configuration.md").read_text())
+    assert generate.stale(tmp_path) == {}
+    declared = (tmp_path / "Pulumi.yaml").read_text().replace("default: 600", "default: 601")
+    (tmp_path / "Pulumi.yaml").write_text(declared)
+    assert set(generate.stale(tmp_path)) == {"Pulumi.yaml"}
+
+
+def test_pulumi_yaml_declares_what_the_model_does() -> None:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
-    assert set(declared) == {key.name for key in DECLARED_KEYS}
-    for key in DECLARED_KEYS:
-        spec = declared[key.name]
-        assert spec["type"] == _pulumi_type(key.field.annotation), key.name
-        assert len(spec["description"]) > 20, key.name
-        assert "default" in spec, key.name
+    assert list(declared) == [key.name for key in DECLARED_KEYS]
+    assert declared["mcpPublicUrl"] == {
+        "type": "string",
+        "description": BY_NAME["mcpPublicUrl"].field.description,
+        "default": "localhost:8051",
+    }
+    assert declared["ingressPodLabels"]["items"] == {"type": "string"}
+    assert declared["serverPod"]["type"] == "object"
 
 
-def test_secret_keys_are_not_declared_so_existing_secret_stacks_need_none() -> None:
+def test_secret_keys_are_not_declared_so_stacks_with_secrets_elsewhere_need_none() -> None:
     declared = yaml.safe_load((ROOT / "Pulumi.yaml").read_text())["config"]
     assert {k.name for k in SECRET_KEYS} == {
         "supabaseUrl",
@@ -73,6 +77,9 @@ def test_secret_keys_are_not_declared_so_existing_secret_stacks_need_none() -> N
         "authCookieSecret",
         "uiHtpasswd",
         "mcpHtpasswd",
+        "anthropicApiKey",
+        "claudeCodeOauthToken",
+        "githubToken",
     }
     assert not {k.name for k in SECRET_KEYS} & set(declared)
 
@@ -94,7 +101,9 @@ def test_pulumi_yaml_defaults_are_well_formed_settings() -> None:
 
 def assemble_config_only_defaults() -> tuple[dict[str, str], list[str]]:
     values = {
-        f"archon:{k}": (json.dumps(v) if isinstance(v, list) else str(v).lower() if isinstance(v, bool) else str(v))
+        f"archon:{k}": (
+            json.dumps(v) if isinstance(v, list | dict) else str(v).lower() if isinstance(v, bool) else str(v)
+        )
         for k, v in project_defaults().items()
     }
     values.update({f"archon:{k}": v for k, v in FAKE_SECRETS.items()})
@@ -119,13 +128,13 @@ def test_prod_settings_carry_the_guides_values() -> None:
         4,
         75,
     )
-    assert settings.mcp_public_url == "mcp.archon.automatizase.com.br:443"  # behind its gate, see test_app_config
+    assert str(settings.mcp_public_url) == "mcp.archon.automatizase.com.br:443"  # behind its gate, see test_app_config
 
 
 def test_dev_settings_are_small_single_replica_and_allow_moving_tags() -> None:
     settings = load("dev")
     assert not settings.production
-    assert settings.mcp_public_url == "localhost:8051"
+    assert (settings.mcp_public_url.host, settings.mcp_public_url.port) == ("localhost", 8051)
     for service in (settings.server, settings.frontend):
         assert not service.autoscaling and not service.disruption_budget and service.replicas == 1
     assert settings.server.tag == "k8s-latest"

@@ -1,22 +1,28 @@
-"""Stack configuration: read once, validated, handed to components as plain typed values."""
+"""Stack configuration: read once (`loader.load_settings`), validated, handed to components as
+plain typed values. This package's top level holds only the model's names, so that importing them
+never pulls in the loader and its rules."""
 
-from archon.settings.loader import load_settings
 from archon.settings.model import (
     Environment,
+    Exposure,
+    McpAuth,
     McpExposure,
     ScalableServiceSettings,
     ServiceSettings,
     Settings,
+    UiAccess,
 )
 from archon.settings.problems import InvalidConfiguration, Problem
 
 __all__ = [
     "Environment",
+    "Exposure",
     "InvalidConfiguration",
+    "McpAuth",
     "McpExposure",
     "Problem",
     "ScalableServiceSettings",
     "ServiceSettings",
     "Settings",
-    "load_settings",
+    "UiAccess",
 ]

@@ -16,17 +16,13 @@ from urllib.parse import urlsplit
 
 from archon.k8s.quantity import parse_quantity
 from archon.rules.images import is_mutable
-from archon.settings.keys import SERVICES, key_for, set_command
+from archon.services import BY_KEY, enabled
+from archon.settings.keys import key_for, set_command
 from archon.settings.model import Exposure, McpAuth, McpExposure, ScalableServiceSettings, Settings, UiAccess
 from archon.settings.problems import Problem, problem
 
 Rule = Callable[[Settings], Iterator[Problem]]
 _RULES: list[Rule] = []
-
-# Tags that are moved to new images by design. A digest pins an image whatever its tag says.
-_HOST_PORT = re.compile(
-    r"^(?P<host>[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*):(?P<port>[0-9]{1,5})$"
-)
 
 
 def rule(fn: Rule) -> Rule:
@@ -43,17 +39,16 @@ def _problem(path: tuple[str, ...], message: str, value: object = None, fix: str
     return problem(key.name, message, fix or set_command(key, value))
 
 
+def _active_services(settings: Settings) -> Iterator[str]:
+    """The settings fields of the services this stack runs (the two gates share one)."""
+    return iter(dict.fromkeys(service.settings for service in enabled(settings)))
+
+
 def _scalable(settings: Settings) -> Iterator[tuple[str, ScalableServiceSettings]]:
-    for name in SERVICES:
+    for name in _active_services(settings):
         service = getattr(settings, name)
         if isinstance(service, ScalableServiceSettings):
             yield name, service
-
-
-def _active_services(settings: Settings) -> Iterator[str]:
-    """The services this stack runs: agents only when enabled, oauth2-proxy only behind a gate."""
-    present = {"agents": settings.agents_enabled, "auth": settings.ui_gate or settings.mcp_gate}
-    return (name for name in SERVICES if present.get(name, True))
 
 
 @rule
@@ -109,16 +104,7 @@ def production_pins_images(settings: Settings) -> Iterator[Problem]:
 
 @rule
 def mcp_public_url_matches_exposure(settings: Settings) -> Iterator[Problem]:
-    match = _HOST_PORT.match(settings.mcp_public_url)
-    if not match or not 0 < int(match["port"]) < 65536:
-        yield _problem(
-            ("mcp_public_url",),
-            f"{settings.mcp_public_url!r} is not host:port (a DNS name or IP, no scheme, no path)",
-            "archon.example.com:8051",
-        )
-        return
-    host, port = match["host"], int(match["port"])
-    local = host in ("localhost", "127.0.0.1")
+    host, port, local = settings.mcp_public_url.host, settings.mcp_public_url.port, settings.mcp_public_url.local
     exposure = settings.mcp_exposure
     if exposure is McpExposure.NONE and not local:
         yield _problem(
@@ -127,12 +113,13 @@ def mcp_public_url_matches_exposure(settings: Settings) -> Iterator[Problem]:
             f"`kubectl port-forward` on localhost, not at {host}",
             f"localhost:{port}",
         )
-    if exposure is McpExposure.LOAD_BALANCER and (local or port != 8051):
+    mcp_port = BY_KEY["mcp"].port  # the LoadBalancer's port is MCP's own
+    if exposure is McpExposure.LOAD_BALANCER and (local or port != mcp_port):
         yield _problem(
             ("mcp_public_url",),
-            "the MCP LoadBalancer listens on port 8051 at a public DNS name; "
+            f"the MCP LoadBalancer listens on port {mcp_port} at a public DNS name; "
             f"{settings.mcp_public_url} cannot reach it",
-            f"{'archon.example.com' if local else host}:8051",
+            f"{'archon.example.com' if local else host}:{mcp_port}",
         )
     if exposure is McpExposure.INGRESS:
         expected_port = 443 if settings.tls else 80
@@ -234,7 +221,7 @@ def gateway_named(settings: Settings) -> Iterator[Problem]:
 def ui_access_complete(settings: Settings) -> Iterator[Problem]:
     """Each access mode has what it needs, and no setting of another mode is left lying around."""
     access, secrets = settings.ui_access, settings.secrets
-    managed = not secrets.existing_secret
+    managed = not secrets.managed_elsewhere
     if access is UiAccess.OIDC:
         for field, example in (("oidc_issuer_url", "https://accounts.google.com"), ("oidc_client_id", "<client id>")):
             if not getattr(settings, field):
@@ -291,7 +278,7 @@ def mcp_access_consistent(settings: Settings) -> Iterator[Problem]:
             )
         elif exposure is McpExposure.NONE:
             yield _problem(("mcp_auth",), "has no effect: MCP is not exposed (mcpExposure none)", "none")
-        elif not secrets.existing_secret and secrets.mcp_htpasswd is None:
+        elif not secrets.managed_elsewhere and secrets.mcp_htpasswd is None:
             yield _problem(
                 ("secrets", "mcp_htpasswd"),
                 "is required with mcpAuth credential",
@@ -374,7 +361,7 @@ def requests_within_limits(settings: Settings) -> Iterator[Problem]:
 @rule
 def secrets_present_and_plausible(settings: Settings) -> Iterator[Problem]:
     secrets = settings.secrets
-    if secrets.existing_secret:
+    if secrets.managed_elsewhere:
         return
     for field, example in (
         ("supabase_url", "https://<project>.supabase.co"),
@@ -439,4 +426,89 @@ def _check_service_key(key: str) -> Iterator[Problem]:
             ("secrets", "supabase_service_key"),
             f"is a JWT for role {role!r}; Archon needs the service_role key",
             "<service-role key>",
+        )
+
+
+# ---- agent work orders, pod options, secrets managed elsewhere --------------------------------
+
+
+@rule
+def work_orders_have_their_credentials(settings: Settings) -> Iterator[Problem]:
+    secrets = settings.secrets
+    if not settings.agent_work_orders_enabled or secrets.managed_elsewhere:
+        return
+    if secrets.anthropic_api_key is None and secrets.claude_code_oauth_token is None:
+        yield _problem(
+            ("secrets", "anthropic_api_key"),
+            "is required with agentWorkOrdersEnabled (or claudeCodeOauthToken): the agent runs the Claude Code CLI",
+            "<Anthropic API key>",
+        )
+    if secrets.github_token is None:
+        yield _problem(
+            ("secrets", "github_token"),
+            "is required with agentWorkOrdersEnabled: the agent clones and works on GitHub repositories",
+            "<GitHub token>",
+        )
+
+
+# Environment variables that the program sets itself, which an extra `env` may not replace.
+RESERVED_ENV = re.compile(
+    r"^(ARCHON_.*|SUPABASE_.*|OPENAI_API_KEY|LOGFIRE_TOKEN|SERVICE_DISCOVERY_MODE|.*_SERVICE_URL|HOME|"
+    r"AGENT_WORK_ORDER.*|OAUTH2_PROXY_.*|ANTHROPIC_API_KEY|CLAUDE_CODE_OAUTH_TOKEN|GH_TOKEN|PLAYWRIGHT_.*)$"
+)
+PROGRAM_LABELS = "app.kubernetes.io/"
+
+
+@rule
+def pod_options_leave_the_programs_own_alone(settings: Settings) -> Iterator[Problem]:
+    """Extra env and labels add to what the program sets; they never replace it."""
+    groups = [("pod_defaults",), *((name, "pod") for name in _active_services(settings))]
+    for path in groups:
+        options = settings.pod_defaults if path == ("pod_defaults",) else getattr(settings, path[0]).pod
+        reserved = sorted(name for name in options.env if RESERVED_ENV.match(name))
+        if reserved:
+            yield _problem(
+                path,
+                f"env may not set {', '.join(reserved)}: the program sets these itself",
+                None,
+                f"pulumi config rm --path '{key_for(*path).full_name}.env.{reserved[0]}'",
+            )
+        owned = sorted(label for label in options.labels if label.startswith(PROGRAM_LABELS))
+        if owned:
+            yield _problem(
+                path,
+                f"labels may not set {', '.join(owned)}: app.kubernetes.io/* labels select the pods and belong "
+                "to the program",
+                None,
+                f"pulumi config rm --path '{key_for(*path).full_name}.labels[\"{owned[0]}\"]'",
+            )
+
+
+@rule
+def one_source_of_secrets(settings: Settings) -> Iterator[Problem]:
+    secrets = settings.secrets
+    external = secrets.external_secret
+    if secrets.existing_secret and external.enabled:
+        yield _problem(
+            ("secrets", "external_secret"),
+            "and existingSecret both name where the Secret comes from; keep one",
+            None,
+            f"pulumi config rm {key_for('secrets', 'external_secret').full_name}",
+        )
+    if external.enabled:
+        missing = [k for k in ("SUPABASE_URL", "SUPABASE_SERVICE_KEY") if k not in external.remote_keys]
+        if missing:
+            yield _problem(
+                ("secrets", "external_secret"),
+                f"remoteKeys must name the store's key for {', '.join(missing)}",
+                None,
+                f"pulumi config set --path '{key_for('secrets', 'external_secret').full_name}.remoteKeys.{missing[0]}' "
+                "<key in the store>",
+            )
+    elif external.remote_keys:
+        yield _problem(
+            ("secrets", "external_secret"),
+            "has remoteKeys but names no store; set store (a SecretStore in the namespace)",
+            None,
+            f"pulumi config set --path '{key_for('secrets', 'external_secret').full_name}.store' <SecretStore name>",
         )
