@@ -23,7 +23,7 @@ from pulumi.runtime.rpc import _special_secret_sig, _special_sig_key
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from archon.settings.reference import SHIPPED_STACKS as SHIPPED_STACKS  # the one list, for the tests
+from archon.generate import SHIPPED_STACKS as SHIPPED_STACKS  # the one list, for the tests
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "archon"
@@ -42,6 +42,8 @@ FAKE_SECRETS = {
     "authCookieSecret": "fake-auth-cookie-secret-for-tests-0123456789",
     "uiHtpasswd": FAKE_UI_HTPASSWD,
     "mcpHtpasswd": FAKE_MCP_HTPASSWD,
+    "anthropicApiKey": "fake-anthropic-key-for-tests",
+    "githubToken": "fake-github-token-for-tests",
 }
 # libyaml's loader when PyYAML has it: the pure-Python one costs a tenth of a second per render.
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -63,6 +65,14 @@ def config_string(value: Any) -> str:
 def project_defaults() -> dict[str, Any]:
     project = _load_yaml(ROOT / "Pulumi.yaml")
     return {key: spec["default"] for key, spec in project["config"].items() if "default" in spec}
+
+
+def plain_stack_file(stack: str) -> str:
+    """A copy of a shipped stack file with its plain values only: no encrypted values and no
+    encryption salt, which belong to whoever set them (a developer's own `pulumi config set
+    --secret` must never break the tests). The tests set their own fake secrets."""
+    config = {f"{PROJECT}:{key}": value for key, value in stack_file_config(stack).items()}
+    return yaml.safe_dump({"config": config}, sort_keys=False)
 
 
 def stack_file_config(stack: str) -> dict[str, Any]:
@@ -154,6 +164,27 @@ def assemble_config(
     config = {f"{PROJECT}:{k}": config_string(v) for k, v in values.items() if v is not None}
     config.update({f"{PROJECT}:{k}": config_string(v) for k, v in secret_values.items() if v is not None})
     return config, [f"{PROJECT}:{k}" for k, v in secret_values.items() if v is not None]
+
+
+class DictSource:
+    """Config as the engine hands it over: strings, some keys marked secret."""
+
+    def __init__(self, values: dict[str, str], secret_keys: list[str]) -> None:
+        self.values = {k.split(":", 1)[1]: v for k, v in values.items()}
+        self.secret = {k.split(":", 1)[1] for k in secret_keys}
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def is_secret(self, key: str) -> bool:
+        return key in self.secret
+
+
+def settings_of(stack: str, overrides: dict[str, Any] | None = None, secrets: dict[str, Any] | None = None) -> Any:
+    """The validated settings of a stack (with overrides), as the program would load them."""
+    from archon.settings.loader import load_settings
+
+    return load_settings(stack, DictSource(*assemble_config(stack, overrides, secrets)))
 
 
 def run_under_mocks(

@@ -14,15 +14,29 @@ from verify.tree import leaves
 
 PYTHON_SERVICES = ("archon-server", "archon-mcp", "archon-agents")
 ALL_SERVICES = (*PYTHON_SERVICES, "archon-frontend")
-PORTS = {"archon-server": 8181, "archon-mcp": 8051, "archon-agents": 8052, "archon-frontend": 3737}
-UIDS = {"archon-server": 1001, "archon-mcp": 1001, "archon-agents": 1001, "archon-frontend": 101}
+PORTS = {
+    "archon-server": 8181,
+    "archon-mcp": 8051,
+    "archon-agents": 8052,
+    "archon-frontend": 3737,
+    "archon-agent-work-orders": 8053,
+}
+UIDS = {
+    "archon-server": 1001,
+    "archon-mcp": 1001,
+    "archon-agents": 1001,
+    "archon-frontend": 101,
+    "archon-agent-work-orders": 1000,
+}
 RECOMMENDED_LABELS = tuple(
     f"app.kubernetes.io/{key}" for key in ("name", "instance", "component", "part-of", "managed-by")
 )
 POD_SECURITY_PREFIX = "pod-security.kubernetes.io/"
 
-# A prod variant that runs every optional piece: agents on, Prometheus scraping on.
-AGENTS = {"agentsEnabled": True}
+# The coding agent (archon-agent-work-orders), off by default.
+WORK_ORDERS = {"agentWorkOrdersEnabled": True}
+# A variant that runs every optional service: the agents and the agent work orders.
+AGENTS = {"agentsEnabled": True, **WORK_ORDERS}
 # MCP on its own HTTPS host behind the ingress controller (the third exposure mode).
 # MCP on its own HTTPS host behind the ingress controller, with no gate: clients restricted by
 # network instead (prod itself has MCP behind its credential gate).

@@ -7,12 +7,13 @@ import copy
 import pytest
 
 from harness import SHIPPED_STACKS, Rendered, render
+from helpers_k8s import AGENTS
 from verify.checkov_scan import failures, scan, skips
 
 
 @pytest.mark.parametrize("stack", SHIPPED_STACKS)
 def test_no_check_fails(stack: str) -> None:
-    rendered = render(stack, {"agentsEnabled": True})
+    rendered = render(stack, AGENTS)  # every optional service too
     report = scan(rendered.objects, stack)
     assert failures(report) == []
     assert report["summary"]["passed"] > 200

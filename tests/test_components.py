@@ -12,6 +12,7 @@ import pytest
 import harness
 from harness import render
 from helpers_k8s import (
+    AGENTS,
     ALL_SERVICES,
     PORTS,
     RECOMMENDED_LABELS,
@@ -25,6 +26,7 @@ COMPONENTS = {
     STACK,
     "archon:index:ArchonNamespace",
     "archon:index:ArchonConfig",
+    "archon:index:ArchonSecrets",
     "archon:index:ArchonServer",
     "archon:index:ArchonMcp",
     "archon:index:ArchonFrontend",
@@ -57,7 +59,7 @@ def kubernetes_resources(r):
     return [reg for reg in r.resources if reg.custom and reg.type.startswith("kubernetes:")]
 
 
-GATES = {"archon:index:AccessSecrets", "archon:index:ArchonAuth", "archon:index:ArchonMcpAuth"}
+GATES = {"archon:index:ArchonAuth", "archon:index:ArchonMcpAuth"}
 
 
 def test_component_type_tokens(shipped):
@@ -123,7 +125,7 @@ def registered_outputs():
     patch = pytest.MonkeyPatch()
     patch.setattr(pulumi.ComponentResource, "register_outputs", record)
     try:
-        r = render("prod", overrides={"agentsEnabled": True})
+        r = render("prod", overrides=AGENTS)
     finally:
         patch.undo()
     resolved = [(t, harness.resolve(o)) for t, o in calls if t.startswith("archon:index:")]

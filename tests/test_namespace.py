@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from helpers_k8s import MCP_LOAD_BALANCER, POD_SECURITY_PREFIX, quantity, variant, with_agents
+from helpers_k8s import AGENTS, MCP_LOAD_BALANCER, POD_SECURITY_PREFIX, quantity, variant, with_agents
 
 RESOURCES = ("cpu", "memory", "ephemeral-storage")
 
@@ -81,7 +81,7 @@ def expected_quota(r) -> dict[str, Decimal]:
     [
         pytest.param("dev", {}, id="dev"),
         pytest.param("prod", {}, id="prod"),
-        pytest.param("prod", {"agentsEnabled": True}, id="prod-agents"),
+        pytest.param("prod", AGENTS, id="prod-optional-services"),
         pytest.param("prod", {"serverAutoscaling": False, "serverReplicas": 3}, id="prod-fixed-server"),
     ],
 )

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from harness import Rendered, render
+from helpers_k8s import AGENTS
 from verify.pod_security import evaluate
 
 LEVELS = [("restricted", "latest"), ("baseline", "latest"), ("restricted", "v1.29")]
@@ -27,10 +28,10 @@ def test_every_pod_template_passes(shipped: Rendered, level: str, version: str) 
     assert [(r["name"], r["violations"]) for r in results if r["violations"]] == []
 
 
-def test_optional_agents_pass_restricted_too() -> None:
-    rendered = render("prod", {"agentsEnabled": True})
+def test_optional_services_pass_restricted_too() -> None:
+    rendered = render("prod", AGENTS)
     results = evaluate(rendered.objects)
-    assert "archon-agents" in {r["name"] for r in results}
+    assert {"archon-agents", "archon-agent-work-orders"} <= {r["name"] for r in results}
     assert all(not r["violations"] for r in results)
 
 

@@ -22,7 +22,7 @@ from google.protobuf import json_format, struct_pb2
 from pulumi.runtime.proto import analyzer_pb2
 
 from harness import ROOT, Rendered, render
-from helpers_k8s import MCP_INGRESS, MCP_LOAD_BALANCER, OPEN_UI
+from helpers_k8s import AGENTS, MCP_INGRESS, MCP_LOAD_BALANCER, OPEN_UI
 from verify.pod_security import evaluate as kubernetes_evaluate
 
 POLICY_DIR = ROOT / "policy"
@@ -93,8 +93,9 @@ def test_shipped_stacks_pass_every_policy(shipped: Rendered) -> None:
     }
 
 
-def test_optional_agents_pass_every_policy() -> None:
-    rendered = render("prod", {"agentsEnabled": True})
+def test_optional_services_pass_every_policy() -> None:
+    rendered = render("prod", AGENTS)
+    assert rendered.get("Deployment", "archon-agent-work-orders")
     assert not any(violations(rendered.objects, pack_config("prod")).values())
 
 

@@ -10,64 +10,47 @@ from typing import Any
 
 import pytest
 
-from harness import Rendered, render
+from archon.flows import plan_flows
+from archon.services import Peer
+from archon.settings.model import Settings
+from harness import Rendered, render, settings_of
 from helpers_k8s import MCP_LOAD_BALANCER
 from verify.reachability import Endpoint, allowed
 
-# Who may talk to whom. `when` names the stack variants in which the flow must exist; in every
-# other variant, and for every pair not listed, the verdict must be "deny".
-REQUIRED = """
-source               destination   port      when
-ingress-controller   frontend      3737/TCP  no-ui-gate
-ingress-controller   server        8181/TCP  no-ui-gate
-ingress-controller   auth          4180/TCP  ui-gate
-auth                 frontend      3737/TCP  ui-gate
-auth                 server        8181/TCP  ui-gate
-auth                 kube-dns      53/UDP    ui-gate
-auth                 kube-dns      53/TCP    ui-gate
-auth                 supabase      443/TCP   oidc
-auth                 mcp-client    443/TCP   oidc
-ingress-controller   mcp-auth      4180/TCP  mcp-gate
-mcp-auth             mcp           8051/TCP  mcp-gate
-mcp-auth             kube-dns      53/UDP    mcp-gate
-mcp-auth             kube-dns      53/TCP    mcp-gate
-mcp-client           mcp           8051/TCP  mcp-loadbalancer
-ingress-controller   mcp           8051/TCP  mcp-ingress
-mcp                  server        8181/TCP  always
-server               mcp           8051/TCP  always
-server               agents        8052/TCP  agents
-mcp                  agents        8052/TCP  agents
-agents               server        8181/TCP  agents
-agents               mcp           8051/TCP  agents
-server               kube-dns      53/UDP    always
-server               kube-dns      53/TCP    always
-mcp                  kube-dns      53/UDP    always
-mcp                  kube-dns      53/TCP    always
-agents               kube-dns      53/UDP    agents
-agents               kube-dns      53/TCP    agents
-server               supabase      443/TCP   always
-server               supabase      80/TCP    always
-mcp                  supabase      443/TCP   always
-agents               supabase      443/TCP   agents
-server               mcp-client    443/TCP   always
-server               mcp-client    80/TCP    always
-mcp                  mcp-client    443/TCP   always
-agents               mcp-client    443/TCP   agents
-prometheus           server        8181/TCP  prometheus
-prometheus           mcp           8051/TCP  prometheus
-prometheus           agents        8052/TCP  prometheus+agents
-"""
-# "supabase" and "mcp-client" are both public internet addresses: the services' HTTPS egress (and
-# the server's HTTP egress for crawling) reaches either, as does the OIDC gate's egress to the
-# identity provider; neither is a private or cluster address. The MCP LoadBalancer variant admits
-# mcpSourceRanges 203.0.113.0/24, where mcp-client is. Behind a gate (auth, mcp-auth), only the
-# gate reaches the service it guards from the edge: nothing else is new.
+# The endpoints of the matrix that stand for each peer of the service table. "supabase" and
+# "mcp-client" are both public internet addresses: the services' internet egress reaches either.
+PEER_ENDPOINTS = {
+    Peer.EDGE: ("ingress-controller",),
+    Peer.DNS: ("kube-dns",),
+    Peer.INTERNET: ("supabase", "mcp-client"),
+    Peer.PROMETHEUS: ("prometheus",),
+    Peer.MCP_CLIENTS: ("mcp-client",),  # 203.0.113.0/24, the variants' mcpSourceRanges
+}
+
+
+def required_flows(settings: Settings) -> set[tuple[str, str, int, str]]:
+    """What the tables say must be open (archon/flows.py plans it from the service table and the
+    edge's routes), with each peer as the matrix's endpoints that stand for it."""
+
+    def names(endpoint: str | Peer) -> tuple[str, ...]:
+        return (endpoint,) if isinstance(endpoint, str) else PEER_ENDPOINTS[endpoint]
+
+    return {
+        (source, destination, flow.port, flow.protocol)
+        for flow in plan_flows(settings)
+        for source in names(flow.source)
+        for destination in names(flow.destination)
+    }
+
+
+PRIVATE = {"private-cluster-address", "node-address", "cloud-metadata", "other-namespace-pod", "kube-system-other-pod"}
 
 PORTS = [
     (3737, "TCP"),
     (8181, "TCP"),
     (8051, "TCP"),
     (8052, "TCP"),
+    (8053, "TCP"),
     (4180, "TCP"),
     (53, "UDP"),
     (53, "TCP"),
@@ -90,21 +73,13 @@ OUTSIDE = [
     Endpoint("cloud-metadata", "169.254.169.254"),
 ]
 
-VARIANTS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
-    # name: (stack, overrides, the `when` tags in force)
-    "dev": ("dev", {}, {"always", "no-ui-gate"}),
-    "prod": ("prod", {}, {"always", "ui-gate", "oidc", "mcp-gate"}),
-    "prod+agents+prometheus": (
-        "prod",
-        {"agentsEnabled": True, "prometheusScrape": True},
-        {"always", "ui-gate", "oidc", "mcp-gate", "agents", "prometheus", "prometheus+agents"},
-    ),
-    "prod+mcp-loadbalancer": ("prod", MCP_LOAD_BALANCER, {"always", "ui-gate", "oidc", "mcp-loadbalancer"}),
-    "dev+mcp-ingress": (
-        "dev",
-        {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.localhost:80"},
-        {"always", "no-ui-gate", "mcp-ingress"},
-    ),
+VARIANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "dev": ("dev", {}),
+    "prod": ("prod", {}),
+    "prod+agents+prometheus": ("prod", {"agentsEnabled": True, "prometheusScrape": True}),
+    "prod+agent-work-orders": ("prod", {"agentWorkOrdersEnabled": True, "agentsEnabled": True}),
+    "prod+mcp-loadbalancer": ("prod", MCP_LOAD_BALANCER),
+    "dev+mcp-ingress": ("dev", {"mcpExposure": "ingress", "mcpPublicUrl": "mcp.localhost:80"}),
     "dev+basicAuth+mcp-gate": (
         "dev",
         {
@@ -113,19 +88,8 @@ VARIANTS: dict[str, tuple[str, dict[str, Any], set[str]]] = {
             "mcpPublicUrl": "mcp.localhost:80",
             "mcpAuth": "credential",
         },
-        {"always", "ui-gate", "mcp-gate"},
     ),
 }
-
-
-def required_flows(tags: set[str]) -> set[tuple[str, str, int, str]]:
-    flows = set()
-    for line in REQUIRED.strip().splitlines()[1:]:
-        source, destination, port, when = line.split()
-        number, protocol = port.split("/")
-        if when in tags:
-            flows.add((source, destination, int(number), protocol))
-    return flows
 
 
 def archon_pods(rendered: Rendered) -> list[Endpoint]:
@@ -169,12 +133,30 @@ def verdicts(rendered: Rendered) -> set[tuple[str, str, int, str]]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_exactly_the_required_flows_are_allowed(variant: str) -> None:
-    stack, overrides, tags = VARIANTS[variant]
+    stack, overrides = VARIANTS[variant]
     rendered = render(stack, overrides)
-    expected = required_flows(tags)
+    expected = required_flows(settings_of(stack, overrides))
     got = verdicts(rendered)
     assert got - expected == set(), "allowed but not required"
     assert expected - got == set(), "required but denied"
+    # Whatever the tables say: the frontend calls nobody, and the coding agent reaches no private
+    # address and, in the namespace, only the server and MCP; nobody reaches the cloud's metadata.
+    assert not {flow for flow in got if flow[0] == "frontend"}
+    agent = {(d, port) for s, d, port, _ in got if s == "agent-work-orders"}
+    assert not {d for d, _ in agent} & PRIVATE
+    assert {d for d, _ in agent} <= {"server", "mcp", "kube-dns", "supabase", "mcp-client"}
+    assert {port for d, port in agent if d in ("supabase", "mcp-client")} <= {443}
+    assert {s for s, d, _, _ in got if d == "agent-work-orders"} <= {"server"}
+    assert not {flow for flow in got if flow[1] == "cloud-metadata"}
+
+
+def test_the_work_orders_variant_covers_its_flows() -> None:
+    """The variant really runs the agent, so the checks above are not vacuous."""
+    stack, overrides = VARIANTS["prod+agent-work-orders"]
+    got = verdicts(render(stack, overrides))
+    assert {("server", "agent-work-orders", 8053, "TCP"), ("agent-work-orders", "mcp", 8051, "TCP")} <= got
+    assert ("agent-work-orders", "supabase", 443, "TCP") in got
+    assert ("agent-work-orders", "agents", 8052, "TCP") not in got
 
 
 def test_the_matrix_fails_when_a_policy_is_loosened(prod: Rendered) -> None:

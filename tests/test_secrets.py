@@ -8,6 +8,7 @@ import copy
 import pytest
 
 from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, render, stack_file_config
+from helpers_k8s import AGENTS
 from verify.secrets import leaks, unprotected_secret_data
 
 SECRET_ENV = {"SUPABASE_URL", "SUPABASE_SERVICE_KEY", "OPENAI_API_KEY", "LOGFIRE_TOKEN"}
@@ -24,7 +25,7 @@ ARCHON_SECRETS = ("supabaseUrl", "supabaseServiceKey", "openaiApiKey", "logfireT
 def test_no_secret_value_outside_the_secret(stack: str) -> None:
     """Archon's credentials live in archon-secrets; the gates' (when the stack has gates) in
     archon-auth-secrets, the cookie key only in derived form; nothing else holds any of them."""
-    rendered = render(stack, {"agentsEnabled": True})
+    rendered = render(stack, AGENTS)
     secrets = {s["metadata"]["name"].rsplit("-", 1)[0]: s for s in rendered.of_kind("Secret")}
     outside = [o for o in rendered.objects if o["kind"] != "Secret"]
     assert leaks(outside, FAKE_SECRETS.values()) == []

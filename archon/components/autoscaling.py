@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_kubernetes as k8s
 
-from archon.components.service import ArchonService
 from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
-from archon.settings import ScalableServiceSettings, Settings
+from archon.settings.model import ScalableServiceSettings
 
 # The guide's behaviour: scale up fast (double every 30 s), scale down slowly (half per minute
 # after 5 minutes of lower load), so crawl bursts get capacity and do not flap.
@@ -33,33 +33,38 @@ def _metric(resource: str, utilization: int) -> dict:
     }
 
 
-def _metadata(service: ArchonService, settings: Settings, suffix: str) -> dict:
-    name = service.spec.name
-    return object_meta(
-        f"{name}-{suffix}",
-        service.deployment.metadata["namespace"],
-        kl.labels(name, settings.namespace, service.spec.component),
-    )
+@dataclass(frozen=True)
+class ScalingTarget:
+    """One scalable service: its Deployment, its pods' selector and its scaling settings."""
+
+    name: str  # archon-server
+    component: str
+    deployment: pulumi.Input[str]
+    selector: dict[str, str]
+    settings: ScalableServiceSettings
+
+
+@dataclass(frozen=True)
+class AutoscalingArgs:
+    namespace: pulumi.Input[str]
+    instance: str
+    targets: Sequence[ScalingTarget]
 
 
 class Autoscaling(pulumi.ComponentResource):
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        services: Sequence[ArchonService],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, args: AutoscalingArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("archon:index:Autoscaling", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.autoscalers: list[k8s.autoscaling.v2.HorizontalPodAutoscaler] = []
         self.budgets: list[k8s.policy.v1.PodDisruptionBudget] = []
 
-        for service in services:
-            scaling = service.spec.service
-            if not isinstance(scaling, ScalableServiceSettings):
-                continue
-            name = service.spec.name
+        for target in args.targets:
+            scaling, name = target.settings, target.name
+
+            def metadata(suffix: str, target: ScalingTarget = target) -> dict:
+                return object_meta(
+                    f"{target.name}-{suffix}", args.namespace, kl.labels(target.name, args.instance, target.component)
+                )
 
             if scaling.autoscaling:
                 metrics = [_metric("cpu", scaling.cpu_utilization)]
@@ -68,12 +73,12 @@ class Autoscaling(pulumi.ComponentResource):
                 self.autoscalers.append(
                     k8s.autoscaling.v2.HorizontalPodAutoscaler(
                         f"{name}-hpa",
-                        metadata=_metadata(service, settings, "hpa"),
+                        metadata=metadata("hpa"),
                         spec={
                             "scaleTargetRef": {
                                 "apiVersion": "apps/v1",
                                 "kind": "Deployment",
-                                "name": service.deployment.metadata["name"],
+                                "name": target.deployment,
                             },
                             "minReplicas": scaling.min_replicas,
                             "maxReplicas": scaling.max_replicas,
@@ -89,10 +94,10 @@ class Autoscaling(pulumi.ComponentResource):
                 self.budgets.append(
                     k8s.policy.v1.PodDisruptionBudget(
                         f"{name}-pdb",
-                        metadata=_metadata(service, settings, "pdb"),
+                        metadata=metadata("pdb"),
                         spec={
                             "minAvailable": 1,
-                            "selector": {"matchLabels": service.selector},
+                            "selector": {"matchLabels": target.selector},
                             "unhealthyPodEvictionPolicy": "AlwaysAllow",
                         },
                         opts=child,

@@ -10,11 +10,13 @@ one pod behind a Gateway without it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from archon.components import edge
-from archon.components.edge import Route
+from archon.edge import ACKNOWLEDGED_OPEN, EdgeHost, Stickiness
 from archon.k8s import labels as kl
 from archon.k8s.gateway import (
     API_VERSION,
@@ -30,21 +32,19 @@ from archon.k8s.gateway import (
     SessionPersistenceType,
 )
 from archon.k8s.meta import object_meta
-from archon.settings import McpExposure, Settings
+from archon.settings.types import GatewayRef
 
-UI_AFFINITY = SessionPersistence(session_name="archon-server-affinity", type=SessionPersistenceType.COOKIE)
-MCP_AFFINITY = SessionPersistence(session_name="Mcp-Session-Id", type=SessionPersistenceType.HEADER)
+AFFINITY = {
+    Stickiness.COOKIE: SessionPersistence(session_name="archon-server-affinity", type=SessionPersistenceType.COOKIE),
+    Stickiness.MCP_SESSION: SessionPersistence(session_name="Mcp-Session-Id", type=SessionPersistenceType.HEADER),
+}
 # A tool call may run long before its answer starts, and answers stream.
-MCP_TIMEOUTS = RouteTimeouts(request="1h")
+STREAMING_TIMEOUTS = RouteTimeouts(request="1h")
 
 
-def rules(
-    routes: tuple[Route, ...],
-    sticky: set[str],
-    affinity: SessionPersistence | None,
-    timeouts: RouteTimeouts | None = None,
-) -> list[RouteRule]:
-    """One rule per route; `affinity` on the rules that reach a service in `sticky`."""
+def rules(host: EdgeHost) -> list[RouteRule]:
+    """One rule per route; affinity on the rules that reach a service that keeps state in memory."""
+    affinity = AFFINITY[host.sticky] if host.sticky else None
     return [
         RouteRule(
             matches=[
@@ -52,61 +52,48 @@ def rules(
                     path=PathMatch(type=PathMatchType.EXACT if r.exact else PathMatchType.PATH_PREFIX, value=r.path)
                 )
             ],
-            backend_refs=[BackendRef(name=r.service, port=r.port)],
-            session_persistence=affinity if r.service in sticky else None,
-            timeouts=timeouts,
+            backend_refs=[BackendRef(name=r.backend, port=r.port)],
+            session_persistence=affinity if r.stateful else None,
+            timeouts=STREAMING_TIMEOUTS if host.streaming else None,
         )
-        for r in routes
+        for r in host.routes
     ]
+
+
+@dataclass(frozen=True)
+class ArchonGatewayRoutesArgs:
+    namespace: pulumi.Input[str]
+    instance: str
+    gateway: GatewayRef
+    section: str  # one listener of the Gateway; empty: every listener that allows the routes
+    hosts: Sequence[EdgeHost]
 
 
 class ArchonGatewayRoutes(pulumi.ComponentResource):
     def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        namespace: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, args: ArchonGatewayRoutesArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("archon:index:ArchonGatewayRoutes", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        gateway_namespace, gateway_name = settings.gateway.split("/")
         parent = ParentReference(
-            name=gateway_name, namespace=gateway_namespace, section_name=settings.gateway_section or None
+            name=args.gateway.name, namespace=args.gateway.namespace, section_name=args.section or None
         )
         self.routes: list[k8s.apiextensions.CustomResource] = []
-
-        def route(name: str, host: str, route_rules: list[RouteRule], open_: bool) -> None:
-            spec = HTTPRouteSpec(parent_refs=[parent], hostnames=[host], rules=route_rules)
+        for host in args.hosts:
+            spec = HTTPRouteSpec(parent_refs=[parent], hostnames=[host.host], rules=rules(host))
             self.routes.append(
                 k8s.apiextensions.CustomResource(
-                    name,
+                    host.name,
                     api_version=API_VERSION,
                     kind="HTTPRoute",
                     metadata=object_meta(
-                        name,
-                        namespace,
-                        kl.labels(name, settings.namespace, "route"),
-                        edge.acknowledged(open_, settings),
+                        host.name,
+                        args.namespace,
+                        kl.labels(host.name, args.instance, "route"),
+                        ACKNOWLEDGED_OPEN if host.acknowledged_open else None,
                     ),
                     spec=spec.manifest(),
                     opts=child,
                 )
-            )
-
-        ui_affinity = UI_AFFINITY if settings.server.multi_replica and settings.session_persistence else None
-        route(
-            "archon",
-            settings.ui_host,
-            rules(edge.ui_routes(settings), {"archon-server", edge.UI_GATE}, ui_affinity),
-            edge.ui_open(settings),
-        )
-        if settings.mcp_exposure is McpExposure.INGRESS:
-            mcp_affinity = MCP_AFFINITY if settings.mcp.replicas > 1 and settings.session_persistence else None
-            route(
-                "archon-mcp",
-                settings.mcp_host,
-                rules(edge.mcp_routes(settings), {"archon-mcp", edge.MCP_GATE}, mcp_affinity, MCP_TIMEOUTS),
-                edge.mcp_open(settings),
             )
         self.register_outputs({"routes": [r.metadata["name"] for r in self.routes]})

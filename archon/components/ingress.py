@@ -10,14 +10,16 @@ pod without them).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 import pulumi
 import pulumi_kubernetes as k8s
 
-from archon.components import edge, waiting
-from archon.components.edge import Route
+from archon.components import waiting
+from archon.edge import ACKNOWLEDGED_OPEN, EdgeHost, Route, Stickiness
 from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
-from archon.settings import McpExposure, Settings
 
 NGINX = "nginx.ingress.kubernetes.io"
 
@@ -45,65 +47,70 @@ def _path(route: Route) -> dict:
     return {
         "path": route.path,
         "pathType": "Exact" if route.exact else "Prefix",
-        "backend": {"service": {"name": route.service, "port": {"number": route.port}}},
+        "backend": {"service": {"name": route.backend, "port": {"number": route.port}}},
     }
 
 
-def source_ranges(cidrs: list[str]) -> dict[str, str]:
+def source_ranges(cidrs: Sequence[str]) -> dict[str, str]:
     """ingress-nginx admits only these client networks (the settings require ingress-nginx)."""
     return {f"{NGINX}/whitelist-source-range": ",".join(cidrs)} if cidrs else {}
 
 
+@dataclass(frozen=True)
+class ArchonIngressArgs:
+    namespace: pulumi.Input[str]
+    instance: str
+    class_name: str
+    nginx: bool  # ingress-nginx: affinity, streaming, body size and source ranges as its annotations
+    tls_issuer: str  # cert-manager ClusterIssuer; empty: plain HTTP
+    hosts: Sequence[EdgeHost]
+    await_address: bool
+    rollout_timeout_seconds: int
+
+
+def nginx_annotations(host: EdgeHost, tls: bool) -> dict[str, str]:
+    annotations: dict[str, str] = {}
+    if host.max_body_size:
+        annotations[f"{NGINX}/proxy-body-size"] = host.max_body_size
+    if host.streaming:
+        annotations.update(MCP_STREAMING)
+    annotations.update(source_ranges(host.source_ranges))
+    if host.sticky is Stickiness.COOKIE:
+        annotations.update(COOKIE_AFFINITY)
+        if not tls:
+            annotations[f"{NGINX}/session-cookie-secure"] = "false"
+    elif host.sticky is Stickiness.MCP_SESSION:
+        annotations.update(MCP_SESSION_AFFINITY)
+    if tls:
+        annotations[f"{NGINX}/ssl-redirect"] = "true"
+    return annotations
+
+
 class ArchonIngress(pulumi.ComponentResource):
-    """The UI's Ingress and, with mcpExposure ingress, MCP's, routed by `edge`'s table."""
+    """The UI's Ingress and, with mcpExposure ingress, MCP's, routed by the edge's table."""
 
-    def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        namespace: pulumi.Input[str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
+    def __init__(self, resource_name: str, args: ArchonIngressArgs, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("archon:index:ArchonIngress", resource_name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
+        opts_child = pulumi.ResourceOptions.merge(
+            pulumi.ResourceOptions(parent=self), waiting.rollout_timeouts(args.rollout_timeout_seconds)
+        )
+        tls = bool(args.tls_issuer)
         self.ingresses: list[k8s.networking.v1.Ingress] = []
-
-        def ingress(name: str, host: str, routes: tuple[Route, ...], annotations: dict[str, str], open_: bool) -> None:
+        for host in args.hosts:
             spec: dict = {
-                "ingressClassName": settings.ingress_class_name,
-                "rules": [{"host": host, "http": {"paths": [_path(route) for route in routes]}}],
+                "ingressClassName": args.class_name,
+                "rules": [{"host": host.host, "http": {"paths": [_path(route) for route in host.routes]}}],
             }
-            annotations = {**annotations, **waiting.external_address(settings), **edge.acknowledged(open_, settings)}
-            if settings.tls:
-                annotations["cert-manager.io/cluster-issuer"] = settings.tls_issuer
-                spec["tls"] = [{"hosts": [host], "secretName": f"{name}-tls"}]
-                if settings.nginx_ingress:
-                    annotations[f"{NGINX}/ssl-redirect"] = "true"
-            self.ingresses.append(
-                k8s.networking.v1.Ingress(
-                    name,
-                    metadata=object_meta(name, namespace, kl.labels(name, settings.namespace, "ingress"), annotations),
-                    spec=spec,
-                    opts=pulumi.ResourceOptions.merge(child, waiting.rollout_timeouts(settings)),
-                )
+            annotations = {
+                **(nginx_annotations(host, tls) if args.nginx else {}),
+                **waiting.external_address(args.await_address),
+                **(ACKNOWLEDGED_OPEN if host.acknowledged_open else {}),
+            }
+            if tls:
+                annotations["cert-manager.io/cluster-issuer"] = args.tls_issuer
+                spec["tls"] = [{"hosts": [host.host], "secretName": f"{host.name}-tls"}]
+            metadata = object_meta(
+                host.name, args.namespace, kl.labels(host.name, args.instance, "ingress"), annotations
             )
-
-        annotations: dict[str, str] = {}
-        if settings.nginx_ingress:
-            annotations[f"{NGINX}/proxy-body-size"] = settings.upload_max_body_size
-            annotations.update(source_ranges(settings.ui_source_ranges))
-            if settings.server.multi_replica:
-                annotations.update(COOKIE_AFFINITY)
-                if not settings.tls:
-                    annotations[f"{NGINX}/session-cookie-secure"] = "false"
-        ingress("archon", settings.ui_host, edge.ui_routes(settings), annotations, edge.ui_open(settings))
-
-        if settings.mcp_exposure is McpExposure.INGRESS:
-            annotations = (
-                {**MCP_STREAMING, **source_ranges(settings.mcp_source_ranges)} if settings.nginx_ingress else {}
-            )
-            if settings.mcp.replicas > 1:
-                annotations.update(MCP_SESSION_AFFINITY)
-            ingress("archon-mcp", settings.mcp_host, edge.mcp_routes(settings), annotations, edge.mcp_open(settings))
-
+            self.ingresses.append(k8s.networking.v1.Ingress(host.name, metadata=metadata, spec=spec, opts=opts_child))
         self.register_outputs({"ingresses": [i.metadata["name"] for i in self.ingresses]})

@@ -4,6 +4,7 @@ from the services it will run, and a LimitRange for anything started by hand in 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pulumi
@@ -13,7 +14,6 @@ from archon.components.service import Footprint
 from archon.k8s import labels as kl
 from archon.k8s.meta import object_meta
 from archon.k8s.quantity import format_bytes, format_cpu
-from archon.settings import McpExposure, Settings
 
 # The labels belong on the Namespace: on a pod template (where the guide put them) they do nothing.
 POD_SECURITY = {
@@ -23,7 +23,7 @@ POD_SECURITY = {
 }
 
 
-def quota_hard(settings: Settings, footprints: Sequence[Footprint]) -> dict[str, str]:
+def quota_hard(footprints: Sequence[Footprint], load_balancers: int) -> dict[str, str]:
     """Exactly what the stack may use at its peak: every pod at its ceiling plus a rollout surge."""
 
     def total(kind: str, resource: str) -> Decimal:
@@ -36,30 +36,29 @@ def quota_hard(settings: Settings, footprints: Sequence[Footprint]) -> dict[str,
         hard[f"{kind}.ephemeral-storage"] = format_bytes(total(kind, "ephemeral-storage"))
     # Archon is stateless (all data in Supabase): no volume claims. The only Service reachable
     # from outside the cluster is MCP's LoadBalancer, when so exposed (it takes a node port too).
-    exposed = "1" if settings.mcp_exposure is McpExposure.LOAD_BALANCER else "0"
     hard["persistentvolumeclaims"] = "0"
-    hard["services.loadbalancers"] = exposed
-    hard["services.nodeports"] = exposed
+    hard["services.loadbalancers"] = str(load_balancers)
+    hard["services.nodeports"] = str(load_balancers)
     return hard
+
+
+@dataclass(frozen=True)
+class ArchonNamespaceArgs:
+    name: str
+    quota: dict[str, str]  # the ResourceQuota's hard limits (quota_hard)
 
 
 class ArchonNamespace(pulumi.ComponentResource):
     def __init__(
-        self,
-        resource_name: str,
-        settings: Settings,
-        footprints: Sequence[Footprint],
-        opts: pulumi.ResourceOptions | None = None,
+        self, resource_name: str, args: ArchonNamespaceArgs, opts: pulumi.ResourceOptions | None = None
     ) -> None:
         super().__init__("archon:index:ArchonNamespace", resource_name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        instance = settings.namespace
+        instance = args.name
 
         self.namespace = k8s.core.v1.Namespace(
-            settings.namespace,
-            metadata=object_meta(
-                settings.namespace, None, {**kl.labels("archon", instance, "namespace"), **POD_SECURITY}
-            ),
+            args.name,
+            metadata=object_meta(args.name, None, {**kl.labels("archon", instance, "namespace"), **POD_SECURITY}),
             opts=child,
         )
         self.name: pulumi.Output[str] = self.namespace.metadata["name"]
@@ -68,10 +67,7 @@ class ArchonNamespace(pulumi.ComponentResource):
             return object_meta(name, self.name, kl.labels(name, instance, "namespace"))
 
         self.quota = k8s.core.v1.ResourceQuota(
-            "archon-quota",
-            metadata=metadata("archon-quota"),
-            spec={"hard": quota_hard(settings, footprints)},
-            opts=child,
+            "archon-quota", metadata=metadata("archon-quota"), spec={"hard": args.quota}, opts=child
         )
         # Defaults for containers that the program does not create (kubectl debug, run, ...), which
         # the quota would otherwise refuse for lack of requests and limits.

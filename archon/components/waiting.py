@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import pulumi
 
-from archon.settings import Settings
-
 # Tells the provider not to wait on an object (the annotation stays on the object).
 SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 
@@ -20,13 +18,19 @@ SKIP_AWAIT = {"pulumi.com/skipAwait": "true"}
 CLUSTER_IP_SERVICE = SKIP_AWAIT
 
 
-def external_address(settings: Settings) -> dict[str, str]:
+def external_address(await_it: bool) -> dict[str, str]:
     """Annotations of an object that gets its address from outside (Ingress, LoadBalancer): on a
     cluster without an ingress controller or load balancer the address never comes."""
-    return {} if settings.await_external_addresses else dict(SKIP_AWAIT)
+    return {} if await_it else dict(SKIP_AWAIT)
 
 
-def rollout_timeouts(settings: Settings) -> pulumi.ResourceOptions:
-    """At most rolloutTimeoutSeconds, then `pulumi up` fails naming the object and why."""
-    timeout = f"{settings.rollout_timeout_seconds}s"
+def wait_for_condition(condition: str) -> dict[str, str]:
+    """A custom resource that `pulumi up` waits on until it reports `condition` (the provider's
+    generic await), such as an ExternalSecret until its Secret is synced."""
+    return {"pulumi.com/waitFor": f"condition={condition}"}
+
+
+def rollout_timeouts(seconds: int) -> pulumi.ResourceOptions:
+    """At most `seconds` (rolloutTimeoutSeconds), then `pulumi up` fails naming the object and why."""
+    timeout = f"{seconds}s"
     return pulumi.ResourceOptions(custom_timeouts=pulumi.CustomTimeouts(create=timeout, update=timeout))

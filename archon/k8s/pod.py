@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from archon.rules.images import is_mutable
 from archon.rules.pod_security import DROPPED_CAPABILITIES, SECCOMP_PROFILE
 
 Manifest = dict[str, Any]
@@ -97,25 +98,43 @@ class Timing:
         }
 
 
-def http_probe(path: str, port: int, timing: Timing) -> Manifest:
-    return {"httpGet": {"path": path, "port": port, "scheme": "HTTP"}, **timing.fields()}
+@dataclass(frozen=True)
+class Probe:
+    """A check of the service's own port: an HTTP GET of `path`, or (no path) a TCP connect."""
+
+    timing: Timing
+    path: str | None = None
+
+    def manifest(self, port: int) -> Manifest:
+        if self.path is None:
+            return {"tcpSocket": {"port": port}, **self.timing.fields()}
+        return {"httpGet": {"path": self.path, "port": port, "scheme": "HTTP"}, **self.timing.fields()}
 
 
-def tcp_probe(port: int, timing: Timing) -> Manifest:
-    return {"tcpSocket": {"port": port}, **timing.fields()}
+def http_probe(path: str, delay: int, period: int, timeout: int, failures: int) -> Probe:
+    return Probe(Timing(delay, period, timeout, failures), path)
+
+
+def tcp_probe(delay: int, period: int, timeout: int, failures: int) -> Probe:
+    return Probe(Timing(delay, period, timeout, failures))
 
 
 @dataclass(frozen=True)
 class Probes:
-    liveness: Manifest
-    readiness: Manifest
-    startup: Manifest | None = None
+    liveness: Probe
+    readiness: Probe
+    startup: Probe | None = None
 
-    def fields(self) -> Manifest:
-        result = {"livenessProbe": self.liveness, "readinessProbe": self.readiness}
+    def fields(self, port: int) -> Manifest:
+        result = {"livenessProbe": self.liveness.manifest(port), "readinessProbe": self.readiness.manifest(port)}
         if self.startup:
-            result["startupProbe"] = self.startup
+            result["startupProbe"] = self.startup.manifest(port)
         return result
+
+
+def pull_policy(tag: str, digest: str) -> str:
+    """A moving tag must be pulled every time; a pinned image never changes under its name."""
+    return "Always" if is_mutable(tag, digest) else "IfNotPresent"
 
 
 def resources(requests: dict[str, str], limits: dict[str, str]) -> Manifest:
