@@ -107,12 +107,12 @@ def side_by_side(
 
 
 def pulumi_env(workdir: Path) -> dict[str, str]:
-    tools = ROOT / ".tools" / "bin"
+    tools = ROOT / ".tools" / "path"  # the commands; the provider is in the project's PULUMI_HOME
     (workdir / "state").mkdir(exist_ok=True)
     return {
         **os.environ,
         "PATH": os.pathsep.join([str(tools), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
-        "PULUMI_HOME": str(workdir / "home"),
+        "PULUMI_HOME": str(ROOT / ".tools" / "pulumi-home"),
         "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
         "PULUMI_CONFIG_PASSPHRASE": "archon-local-only",
         "PULUMI_SKIP_UPDATE_CHECK": "true",

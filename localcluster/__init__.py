@@ -69,8 +69,9 @@ SERVICE_RANGE = "10.96.0.0/16"
 POD_RANGE = "10.244.0.0/16"
 ZONES = ("zone-a", "zone-b", "zone-c")
 # CRDs the cluster serves, so that the API server validates the program's custom objects (from
-# `tools/build.sh cluster`): Gateway API v1.6.3, experimental channel.
-CRD_BUNDLES = (BIN / "gateway-api-crds.yaml",)
+# `tools/build.sh cluster`): Gateway API v1.6.3 (experimental channel) and the External Secrets
+# Operator v0.16.2 (ExternalSecret, SecretStore, ClusterSecretStore; no operator runs).
+CRD_BUNDLES = (BIN / "gateway-api-crds.yaml", BIN / "external-secrets-crds.yaml")
 # What each fake node offers: enough for every shipped stack at its peak, side by side.
 NODE_CAPACITY = {"cpu": "8", "memory": "32Gi", "pods": "110", "ephemeral-storage": "200Gi"}
 
@@ -428,7 +429,19 @@ class Cluster:
         self.apply([_node(zone) for zone in ZONES])
         for bundle in CRD_BUNDLES:
             self.apply(bundle.read_text())
-        self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=60s")
+        self._wait_established()
+
+    def _wait_established(self, timeout: float = 60) -> None:
+        """Every CRD serves its kind. (`kubectl wait` fails, rather than waits, on a CRD so new that
+        it has no conditions yet, so this asks again.)"""
+        deadline = time.monotonic() + timeout
+        while True:
+            waited = self.kubectl("wait", "--for=condition=Established", "crd", "--all", "--timeout=30s", check=False)
+            if waited.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise ClusterError(f"CRDs not established after {timeout:.0f} s:\n{waited.stderr}")
+            time.sleep(1)
 
     def _wait_for_nodes(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

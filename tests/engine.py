@@ -15,17 +15,19 @@ from typing import Any
 import yaml
 
 from archon.k8s.quantity import parse_quantity
-from harness import FAKE_SECRETS, ROOT
+from harness import FAKE_SECRETS, ROOT, plain_stack_file
 
-TOOLS_BIN = ROOT / ".tools" / "bin"
+# The commands (tools/build.sh links them here) and the Pulumi home with the Kubernetes provider.
+TOOLS_PATH = ROOT / ".tools" / "path"
+PULUMI_HOME = ROOT / ".tools" / "pulumi-home"
 PASSPHRASE = "archon-local-only"
 PROGRAM_FILES = ["Pulumi.yaml", "__main__.py", "requirements.txt", "archon", "configkit", "policy"]
 AUTONAMED = re.compile(r"\b(archon-(?:config|secrets|auth-secrets|auth-templates))-[0-9a-z]{8}\b")
 
 
 def pulumi_binary() -> str:
-    """`make tools` puts the engine in .tools/bin; a `pulumi` on PATH does as well."""
-    found = shutil.which("pulumi", path=f"{TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}")
+    """`make tools` puts the engine in .tools/path; a `pulumi` on PATH does as well."""
+    found = shutil.which("pulumi", path=f"{TOOLS_PATH}{os.pathsep}{os.environ.get('PATH', '')}")
     if not found:
         raise RuntimeError("no Pulumi CLI: run `make tools` (the tests need the real engine)")
     return found
@@ -43,16 +45,16 @@ class Project:
                 shutil.copytree(source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__", "venv"))
             else:
                 shutil.copy2(source, self.dir / name)
-        for stack in stacks:
-            shutil.copy2(ROOT / f"Pulumi.{stack}.yaml", self.dir / f"Pulumi.{stack}.yaml")
+        for stack in stacks:  # the shipped stack files' plain values only: see plain_stack_file
+            (self.dir / f"Pulumi.{stack}.yaml").write_text(plain_stack_file(stack))
         (self.dir / ".venv").symlink_to(ROOT / ".venv")
         # The policy pack's virtualenv: the project's own has pulumi-policy (requirements-dev.txt).
         (self.dir / "policy" / "venv").symlink_to(ROOT / ".venv")
         (workdir / "state").mkdir()
         self.env = {
             **os.environ,
-            "PATH": os.pathsep.join([str(TOOLS_BIN), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
-            "PULUMI_HOME": str(workdir / "home"),
+            "PATH": os.pathsep.join([str(TOOLS_PATH), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
+            "PULUMI_HOME": str(PULUMI_HOME),
             "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
             "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
             "PULUMI_SKIP_UPDATE_CHECK": "true",
@@ -80,7 +82,7 @@ class Project:
     def init(self, stack: str, render_dir: Path | None = None, secrets: bool = True, like: str | None = None) -> None:
         """A new stack, configured as the shipped stack `like` (default: its own stack file)."""
         if like is not None:
-            shutil.copy2(ROOT / f"Pulumi.{like}.yaml", self.dir / f"Pulumi.{stack}.yaml")
+            (self.dir / f"Pulumi.{stack}.yaml").write_text(plain_stack_file(like))
         self.pulumi("stack", "init", stack, "--secrets-provider", "passphrase")
         if render_dir is not None:
             self.pulumi("config", "set", "--stack", stack, "archon:renderYamlToDirectory", str(render_dir))

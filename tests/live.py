@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from engine import Project, normalized, pulumi_binary
-from harness import FAKE_SECRETS, ROOT, SHIPPED_STACKS, Rendered, render
+from harness import FAKE_SECRETS, SHIPPED_STACKS, Rendered, plain_stack_file, render
 from localcluster import BIN, CONTEXT, Cluster
 
 E2E_STACKS = SHIPPED_STACKS  # every one of them
@@ -42,7 +42,7 @@ class LiveStack:
         self.project = Project(workdir, stacks=())
         self.project.env["KUBECONFIG"] = str(cluster.kubeconfig)
         self.dir = self.project.dir
-        stack_file = yaml.safe_load((ROOT / f"Pulumi.{like}.yaml").read_text())
+        stack_file = yaml.safe_load(plain_stack_file(like))
         stack_file["config"].update(
             {
                 "archon:kubeContext": CONTEXT,
@@ -53,10 +53,8 @@ class LiveStack:
         )
         (self.dir / f"Pulumi.{self.name}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
         self.project.pulumi("stack", "init", self.name, "--secrets-provider", "passphrase")
-        has_secrets = any(isinstance(v, dict) and "secure" in v for v in stack_file["config"].values())
-        if not has_secrets:
-            for key, value in FAKE_SECRETS.items():
-                self.pulumi("config", "set", "--secret", f"archon:{key}", input=value)
+        for key, value in FAKE_SECRETS.items():
+            self.pulumi("config", "set", "--secret", f"archon:{key}", input=value)
 
     # ---- the engine ------------------------------------------------------------------------------
     def pulumi(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from harness import render
-from helpers_k8s import MCP_LOAD_BALANCER, OPEN_UI
+from helpers_k8s import AGENTS, MCP_LOAD_BALANCER, OPEN_UI
 from live import E2E_STACKS, ROLLOUT_TIMEOUT, LiveStack, RolloutWatch, compare_live
 from localcluster import Cluster
 from localcluster.stages import READINESS_FAILS
@@ -423,7 +423,7 @@ def test_destroy_leaves_nothing(stacks: Stacks, subtests: pytest.Subtests) -> No
 
 # Every shipped stack, and prod with each optional part on.
 DRY_RUN = [(name, {}) for name in E2E_STACKS] + [
-    ("prod", {"agentsEnabled": True, "prometheusScrape": True}),
+    ("prod", {**AGENTS, "prometheusScrape": True}),  # every optional service
     ("prod", {"mcpReplicas": 2, "authReplicas": 2}),
     ("prod", {"serverTag": "", "frontendTag": "", "mcpTag": ""}),  # images pinned by digest alone
     ("prod", {**MCP_LOAD_BALANCER, **OPEN_UI}),

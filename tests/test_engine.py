@@ -139,3 +139,15 @@ def test_a_config_change_rolls_the_pods_by_replacing_the_config_map(project: Pro
     assert config_steps & {"replace", "create-replacement"}, steps
     assert {name for name, op in steps.items() if op == "update"} == {"archon-server", "archon-mcp"}
     assert set(steps) <= {"archon-config", "archon-server", "archon-mcp"}
+
+
+def test_the_provider_comes_from_pulumi_home_not_from_path(local: Project) -> None:
+    """tools/build.sh installs the provider where the engine looks for plugins; on PATH, every
+    command would warn that it uses an "ambient" plugin."""
+    preview = local.pulumi("preview", "--stack", "local-render")
+    assert "from $PATH" not in preview.stdout + preview.stderr
+    assert "warning" not in preview.stderr.lower(), preview.stderr
+    plugins = local.pulumi("plugin", "ls", "--json")
+    assert {(p["name"], p["kind"], p["version"]) for p in json.loads(plugins.stdout)} >= {
+        ("kubernetes", "resource", "4.25.0")
+    }

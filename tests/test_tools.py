@@ -20,7 +20,7 @@ def build(*args: str, path: str | None = None) -> subprocess.CompletedProcess[st
     return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=3600, check=True)
 
 
-STAGES = ("pulumi", "python-scripts", "kubernetes", "etcd", "kube", "kwok", "gateway-api")
+STAGES = ("pulumi", "python-scripts", "kubernetes", "etcd", "kube", "kwok", "gateway-api", "external-secrets")
 
 
 def test_a_second_run_builds_nothing() -> None:
@@ -45,8 +45,9 @@ def test_a_stage_whose_binary_went_missing_is_restored_from_the_cache_with_its_t
     log = build("--out", str(out), "cluster").stderr
     for name in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubectl", "kwok"):
         assert (out / name).exists(), log
-    assert "kind: CustomResourceDefinition" in (out / "gateway-api-crds.yaml").read_text()
-    assert len(re.findall(r"restored ", log)) == 4, log
+    for bundle in ("gateway-api-crds.yaml", "external-secrets-crds.yaml"):
+        assert "kind: CustomResourceDefinition" in (out / bundle).read_text(), bundle
+    assert len(re.findall(r"restored ", log)) == 5, log
 
 
 def test_a_suitable_pulumi_on_path_is_used_instead_of_building_one(tmp_path: Path) -> None:

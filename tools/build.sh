@@ -50,6 +50,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
 KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 # CRDs the local cluster serves, so that the API server validates what the program creates.
 GATEWAY_API_VERSION="${GATEWAY_API_VERSION:-v1.6.3}"
+EXTERNAL_SECRETS_VERSION="${EXTERNAL_SECRETS_VERSION:-v0.16.2}"
 
 # ---- arguments / paths ----------------------------------------------------
 TOOLS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -289,6 +290,38 @@ bundle_gateway_api() {
   mv "$OUT/gateway-api-crds.yaml.tmp" "$OUT/gateway-api-crds.yaml"
 }
 
+# external-secrets-crds.yaml: the External Secrets Operator's CRDs that a stack with
+# externalSecret uses (ExternalSecret and the stores it names), taken from the module.
+EXTERNAL_SECRETS_CRDS=(externalsecrets secretstores clustersecretstores)
+bundle_external_secrets() {
+  local src c
+  src="$(moddir "github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION")"
+  [ -n "$src" ] || die "could not download github.com/external-secrets/external-secrets@$EXTERNAL_SECRETS_VERSION"
+  for c in "${EXTERNAL_SECRETS_CRDS[@]}"; do
+    printf -- '---\n'; sed '/^---$/d' "$src/config/crds/bases/external-secrets.io_$c.yaml"
+  done > "$OUT/external-secrets-crds.yaml.tmp"
+  mv "$OUT/external-secrets-crds.yaml.tmp" "$OUT/external-secrets-crds.yaml"
+}
+
+# What the rest of the project uses, in the places it looks: the commands in .tools/path (what
+# tools/env.sh and the tests put on PATH), and the Kubernetes provider where the engine looks for
+# plugins, the project's PULUMI_HOME; not on PATH, where the engine would warn that it uses an
+# "ambient" plugin. Only for the default output directory (`--out` builds elsewhere are not used).
+COMMANDS=(pulumi pulumi-language-python pulumi-language-python-exec kubectl)
+publish() {
+  [ "$OUT" = "$TOOLS_DIR/bin" ] || return 0
+  local path="$TOOLS_DIR/path" plugin="$TOOLS_DIR/pulumi-home/plugins/resource-kubernetes-$K8S_VERSION" c
+  mkdir -p "$path"
+  for c in "${COMMANDS[@]}"; do
+    if [ -x "$OUT/$c" ]; then ln -sfn "../bin/$c" "$path/$c"; else rm -f "$path/$c"; fi
+  done
+  if [ -x "$OUT/pulumi-resource-kubernetes" ]; then
+    mkdir -p "$plugin"
+    cmp -s "$OUT/pulumi-resource-kubernetes" "$plugin/pulumi-resource-kubernetes" ||
+      cp -p "$OUT/pulumi-resource-kubernetes" "$plugin/pulumi-resource-kubernetes"
+  fi
+}
+
 # Everything runs from main so that editing this file during a build is safe.
 main() {
   local start=$SECONDS component sys sysver
@@ -321,9 +354,12 @@ main() {
         stage kwok "$KWOK_VERSION" "" "kwok kwok-stages.yaml" build_kwok "~1 min" "${KWOK_STAGES[*]}"
         stage gateway-api "$GATEWAY_API_VERSION" "" gateway-api-crds.yaml bundle_gateway_api "seconds" \
           "${GATEWAY_API_CRDS[*]}"
+        stage external-secrets "$EXTERNAL_SECRETS_VERSION" "" external-secrets-crds.yaml bundle_external_secrets \
+          "seconds" "${EXTERNAL_SECRETS_CRDS[*]}"
         ;;
     esac
   done
+  publish
   log "done in $(took "$start"): ${COMPONENTS[*]} in $OUT"
 }
 
