@@ -10,6 +10,7 @@ import kubernetes_validate
 import pytest
 
 from harness import ROOT, SHIPPED_STACKS, Rendered, render
+from helpers_k8s import AGENTS
 
 SCHEMA_DIR = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
 OLDEST_SUPPORTED = "1.29.0"
@@ -80,6 +81,21 @@ def test_every_object_is_valid_in_strict_mode(shipped: Rendered, version: str) -
     assert newest_schema_version() >= "1.37.0"
     errors = []
     for obj in shipped.objects:
+        try:
+            kubernetes_validate.validate(obj, version, strict=True)
+        except kubernetes_validate.ValidationError as error:
+            errors.append(f"{obj['kind']}/{obj['metadata']['name']}: {error.message}")
+    assert errors == []
+
+
+@pytest.mark.parametrize("version", [OLDEST_SUPPORTED, newest_schema_version()])
+def test_the_optional_services_and_operator_options_are_valid_too(version: str) -> None:
+    """Every optional service, pod options on every service, and the External Secrets variant."""
+    options = {"nodeSelector": {"pool": "archon"}, "tolerations": [{"key": "pool", "operator": "Exists"}]}
+    rendered = render("prod", {**AGENTS, "podDefaults": options})
+    assert rendered.get("Deployment", "archon-agent-work-orders")
+    errors = []
+    for obj in rendered.objects:
         try:
             kubernetes_validate.validate(obj, version, strict=True)
         except kubernetes_validate.ValidationError as error:
