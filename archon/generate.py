@@ -2,7 +2,9 @@
 
 - Pulumi.yaml's `config:` block, from the settings model (archon/settings/model.py);
 - docs/configuration.md, the configuration reference, from the model and the shipped stack files;
-- the services table of the README, from the service table (archon/services/__init__.py).
+- the services table of the README, from the service table (archon/services/__init__.py);
+- the component package's inputs (archon/package/args.py), from the model, and its schema
+  (package/schema.json), which Pulumi's component provider infers from them.
 
 Usage (from the project root):
     python -m archon.generate           # write them
@@ -15,11 +17,14 @@ imported lazily and the program keeps needing only its runtime requirements.
 from __future__ import annotations
 
 import argparse
+import json
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from archon.package.inputs import args_source
 from archon.services import BY_KEY, SERVICES, Peer
 from archon.settings.keys import DECLARED_KEYS, SECRET_KEYS, ConfigKey
 
@@ -171,10 +176,23 @@ def replace_section(text: str, body: str) -> str:
 
 # ---- main -------------------------------------------------------------------------------------
 
+# ---- the component package ---------------------------------------------------------------------
+
+ARGS = "archon/package/args.py"
+
+
+def package_schema() -> str:
+    from archon.package.provider import schema  # imports archon/package/args.py as it is now
+
+    return json.dumps(schema(), indent=2) + "\n"
+
+
 OUTPUTS: dict[str, Callable[[str], str]] = {
     "Pulumi.yaml": pulumi_yaml,
     "docs/configuration.md": lambda current: configuration_md(),
     "README.md": lambda current: replace_section(current, services_md()),
+    ARGS: lambda current: args_source(),
+    "package/schema.json": lambda current: package_schema(),
 }
 
 
@@ -202,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, content in differing.items():
         (ROOT / name).write_text(content)
         print(f"wrote {name}")
+    if ARGS in differing:  # the schema came from the old inputs: infer it again from the new ones
+        return subprocess.run([sys.executable, "-m", "archon.generate"], cwd=ROOT).returncode
     return 0
 
 

@@ -226,7 +226,13 @@ def render(
     )
     root = pulumi.runtime.settings.get_root_resource()
     outputs = {name: resolve(value) for name, value in (root.outputs or {}).items()}
+    objects, secret_paths = kubernetes_objects(registrations)
+    return Rendered(objects, registrations, outputs, secret_paths)
 
+
+def kubernetes_objects(registrations: list[Registration]) -> tuple[list[dict[str, Any]], set[tuple[str, str, str]]]:
+    """The Kubernetes objects among `registrations` (auto-named ones named as the provider would),
+    and the (kind, name, path) of each secret value in them; the registrations' inputs are resolved."""
     objects, secret_paths = [], set()
     for reg in registrations:
         if reg.custom and reg.type.startswith("kubernetes:") and not reg.type.startswith("pulumi:"):
@@ -236,7 +242,7 @@ def render(
             objects.append(obj)
             secret_paths.update((obj["kind"], obj["metadata"]["name"], p) for p in paths)
         reg.inputs = unwrap(reg.inputs, "", [])
-    return Rendered(objects, registrations, outputs, secret_paths)
+    return objects, secret_paths
 
 
 def resolve(value: Any) -> Any:

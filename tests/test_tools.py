@@ -20,7 +20,7 @@ def build(*args: str, path: str | None = None) -> subprocess.CompletedProcess[st
     return subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env, timeout=3600, check=True)
 
 
-STAGES = ("pulumi", "python-scripts", "kubernetes", "etcd", "kube", "kwok", "gateway-api", "external-secrets")
+STAGES = ("pulumi", "python-scripts", "yaml", "kubernetes", "etcd", "kube", "kwok", "gateway-api", "external-secrets")
 
 
 def test_a_second_run_builds_nothing() -> None:

@@ -4,7 +4,9 @@
 # is reachable here.
 #
 # Usage: tools/build.sh [--out DIR] [--use-system] [--force] [COMPONENT...]
-#   COMPONENT      engine      the Pulumi CLI, a Python language host and its scripts
+#   COMPONENT      engine      the Pulumi CLI, a Python language host and its scripts, and
+#                              the YAML language host (what the YAML example and the
+#                              `pulumi new` template run on)
 #                  kubernetes  the Pulumi Kubernetes provider
 #                  cluster     etcd, kube-apiserver, kube-controller-manager,
 #                              kube-scheduler, kubectl and kwok (the local cluster),
@@ -42,6 +44,8 @@ PULUMI_MIN_VERSION="${PULUMI_MIN_VERSION:-$PULUMI_PY_SDK_VERSION}"
 # The provider module is untagged upstream (tags are repo-root v4.x.y), so the
 # proxy only has pseudo-versions, and only this one: the commit tagged v4.25.0.
 K8S_MODULE_VERSION="${K8S_MODULE_VERSION:-v4.0.0-20260115033456-f47bc2d6f199}"
+# The YAML language host, for Pulumi YAML programs that use the Archon component package.
+PULUMI_YAML_VERSION="${PULUMI_YAML_VERSION:-v1.25.0}"
 K8S_VERSION="${K8S_VERSION:-v4.25.0}"           # version the binary reports
 K8S_SDK_VERSION="${K8S_SDK_VERSION:-v4.25.0}"   # replaces upstream's ../sdk
 # The local cluster: the newest stable Kubernetes that builds with this Go, its etcd, kwok.
@@ -212,6 +216,15 @@ copy_python_scripts() {
   install -m 0755 "$d/python/cmd/pulumi-language-python-exec" "$d/python/dist/pulumi-resource-pulumi-python" "$OUT/"
 }
 
+# The YAML language host: its module has no replace directives, so it builds as released.
+build_yaml() {
+  local w="$WORK/yaml"
+  rm -rf "$w"; mkdir -p "$w"
+  (cd "$WORK" && GOBIN="$w" quietly yaml go install "${BUILD_FLAGS[@]}" -ldflags "-s -w" \
+      "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION")
+  mv -f "$w/pulumi-language-yaml" "$OUT/"
+}
+
 # ---- kubernetes: the Pulumi Kubernetes provider --------------------------------------
 build_kubernetes() {
   local w="$WORK/kubernetes" src
@@ -307,7 +320,7 @@ bundle_external_secrets() {
 # tools/env.sh and the tests put on PATH), and the Kubernetes provider where the engine looks for
 # plugins, the project's PULUMI_HOME; not on PATH, where the engine would warn that it uses an
 # "ambient" plugin. Only for the default output directory (`--out` builds elsewhere are not used).
-COMMANDS=(pulumi pulumi-language-python pulumi-language-python-exec kubectl)
+COMMANDS=(pulumi pulumi-language-python pulumi-language-python-exec pulumi-language-yaml kubectl)
 publish() {
   [ "$OUT" = "$TOOLS_DIR/bin" ] || return 0
   local path="$TOOLS_DIR/path" plugin="$TOOLS_DIR/pulumi-home/plugins/resource-kubernetes-$K8S_VERSION" c
@@ -329,20 +342,29 @@ main() {
   for component in "${COMPONENTS[@]}"; do
     case "$component" in
       engine)
+        sys=""
         if [ "$USE_SYSTEM" = 1 ]; then
           sys="$(PATH="$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$OUT" | paste -sd:)" command -v pulumi || true)"
           if [ -n "$sys" ] && [ -x "$(dirname "$sys")/pulumi-language-python" ] &&
              sysver="$("$sys" version 2>/dev/null)" && semver_ge "$sysver" "$PULUMI_MIN_VERSION"; then
             log "using system pulumi $sysver at $sys (not building pulumi / pulumi-language-python)"
-            continue
+          else
+            log "no suitable system pulumi (>= $PULUMI_MIN_VERSION with pulumi-language-python beside it); building"
+            sys=""
           fi
-          log "no suitable system pulumi (>= $PULUMI_MIN_VERSION with pulumi-language-python beside it); building"
         fi
-        stage pulumi "$PULUMI_VERSION" \
-          "$TOOLS_SRC/gomod/pulumi.go.mod $TOOLS_SRC/pulumi-language-python/main.go" \
-          "pulumi pulumi-language-python" build_pulumi "~3 min"
-        stage python-scripts "$PULUMI_PY_SDK_VERSION" "" \
-          "pulumi-language-python-exec pulumi-resource-pulumi-python" copy_python_scripts "seconds"
+        if [ -z "$sys" ]; then
+          stage pulumi "$PULUMI_VERSION" \
+            "$TOOLS_SRC/gomod/pulumi.go.mod $TOOLS_SRC/pulumi-language-python/main.go" \
+            "pulumi pulumi-language-python" build_pulumi "~3 min"
+          stage python-scripts "$PULUMI_PY_SDK_VERSION" "" \
+            "pulumi-language-python-exec pulumi-resource-pulumi-python" copy_python_scripts "seconds"
+        fi
+        if [ -n "$sys" ] && [ -x "$(dirname "$sys")/pulumi-language-yaml" ]; then
+          log "using the system pulumi's pulumi-language-yaml"
+        else
+          stage yaml "$PULUMI_YAML_VERSION" "" pulumi-language-yaml build_yaml "~1 min"
+        fi
         ;;
       kubernetes)
         stage kubernetes "$K8S_VERSION" "$TOOLS_SRC/gomod/kubernetes.go.mod" \

@@ -210,12 +210,12 @@ class ArchonStack(pulumi.ComponentResource):
         instance = settings.namespace
         load_balancer = settings.mcp_exposure is McpExposure.LOAD_BALANCER
 
-        self.namespace = ArchonNamespace(
+        self.namespace_component = ArchonNamespace(
             "namespace",
             ArchonNamespaceArgs(instance, quota_hard([footprint(plan) for plan in plans], int(load_balancer))),
             opts=child,
         )
-        ns = self.namespace.name
+        ns = self.namespace_component.name
         self.secrets = ArchonSecrets("secrets", secrets_args(settings, ns), opts=child)
         self.config = ArchonConfig(
             "config",

@@ -18,7 +18,7 @@ from archon.settings.types import DnsSubdomain, EnvName, LabelKey, LabelValue
 class _K8s(BaseModel):
     """A Kubernetes type: camelCase fields as in a manifest, nothing unknown."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=True)
 
     def manifest(self) -> dict:
         return self.model_dump(exclude_none=True, exclude_defaults=True)

@@ -52,6 +52,12 @@ const bailExitCode = 32
 
 func main() {
 	flag.String("tracing", "", "ignored (accepted for compatibility with the engine)")
+	// Older engines (the one linked into pulumi-language-yaml, which runs a Python component
+	// package to read its schema) pass the runtime options as flags as well. The same options
+	// arrive with every request (ProgramInfo), which is where this host reads them.
+	for _, name := range []string{"root", "toolchain", "virtualenv", "typechecker"} {
+		flag.String(name, "", "ignored: read from the request's program info")
+	}
 	showVersion := flag.Bool("version", false, "print the plugin version and exit")
 	executor := flag.String("use-executor", "", "path of pulumi-language-python-exec (default: next to this binary)")
 	flag.Parse()
