@@ -12,12 +12,16 @@ WITH_ENV := . tools/env.sh &&
 
 .PHONY: venv checkov tools cluster-tools cluster cluster-down demo render shell test bench clean
 
+# The program's virtualenv (with the test tools), and the component package's own (package/venv,
+# its runtime requirements only: what `pulumi install` creates for it).
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	test -x package/venv/bin/python || $(PYTHON) -m venv package/venv
+	package/venv/bin/python -m pip install --quiet -r package/requirements.txt
 	touch $@
 
 # checkov pins its own dependencies, which clash with the program's: it gets its own virtualenv.
@@ -77,4 +81,4 @@ bench: venv tools cluster-tools
 	$(PY) bench/bench.py
 
 clean: cluster-down
-	rm -rf $(VENV) $(TOOLS) .pytest_cache rendered .pulumi-state Pulumi.local-render.yaml
+	rm -rf $(VENV) package/venv $(TOOLS) .pytest_cache rendered .pulumi-state Pulumi.local-render.yaml

@@ -34,22 +34,18 @@ def pulumi_binary() -> str:
 
 
 class Project:
-    """A copy of the program with its own state backend, on which `pulumi` commands run."""
+    """A copy of the program (or of another project directory, `program`) with its own state
+    backend, on which `pulumi` commands run."""
 
-    def __init__(self, workdir: Path, stacks: tuple[str, ...] = ("local", "dev", "prod")) -> None:
+    def __init__(
+        self, workdir: Path, stacks: tuple[str, ...] = ("local", "dev", "prod"), program: Path | None = None
+    ) -> None:
         self.dir = workdir / "project"
-        self.dir.mkdir(parents=True)
-        for name in PROGRAM_FILES:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__", "venv"))
-            else:
-                shutil.copy2(source, self.dir / name)
-        for stack in stacks:  # the shipped stack files' plain values only: see plain_stack_file
-            (self.dir / f"Pulumi.{stack}.yaml").write_text(plain_stack_file(stack))
-        (self.dir / ".venv").symlink_to(ROOT / ".venv")
-        # The policy pack's virtualenv: the project's own has pulumi-policy (requirements-dev.txt).
-        (self.dir / "policy" / "venv").symlink_to(ROOT / ".venv")
+        if program is not None:
+            shutil.copytree(program, self.dir, ignore=shutil.ignore_patterns("Pulumi.*.yaml", "sdks"))
+        else:
+            self.dir.mkdir(parents=True)
+            self._copy_the_program(stacks)
         (workdir / "state").mkdir()
         self.env = {
             **os.environ,
@@ -62,6 +58,19 @@ class Project:
             "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
             "NO_COLOR": "1",
         }
+
+    def _copy_the_program(self, stacks: tuple[str, ...]) -> None:
+        for name in PROGRAM_FILES:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, self.dir / name, ignore=shutil.ignore_patterns("__pycache__", "venv"))
+            else:
+                shutil.copy2(source, self.dir / name)
+        for stack in stacks:  # the shipped stack files' plain values only: see plain_stack_file
+            (self.dir / f"Pulumi.{stack}.yaml").write_text(plain_stack_file(stack))
+        (self.dir / ".venv").symlink_to(ROOT / ".venv")
+        # The policy pack's virtualenv: the project's own has pulumi-policy (requirements-dev.txt).
+        (self.dir / "policy" / "venv").symlink_to(ROOT / ".venv")
 
     def pulumi(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
         completed = subprocess.run(

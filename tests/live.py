@@ -33,7 +33,13 @@ KUBECTL = BIN / "kubectl"
 
 class LiveStack:
     def __init__(
-        self, cluster: Cluster, like: str, workdir: Path, name: str | None = None, overrides: dict | None = None
+        self,
+        cluster: Cluster,
+        like: str,
+        workdir: Path,
+        name: str | None = None,
+        overrides: dict | None = None,
+        secrets: dict[str, str] | None = None,
     ) -> None:
         self.cluster = cluster
         self.like = like
@@ -53,7 +59,7 @@ class LiveStack:
         )
         (self.dir / f"Pulumi.{self.name}.yaml").write_text(yaml.safe_dump(stack_file, sort_keys=False))
         self.project.pulumi("stack", "init", self.name, "--secrets-provider", "passphrase")
-        for key, value in FAKE_SECRETS.items():
+        for key, value in (FAKE_SECRETS if secrets is None else secrets).items():
             self.pulumi("config", "set", "--secret", f"archon:{key}", input=value)
 
     # ---- the engine ------------------------------------------------------------------------------

@@ -216,13 +216,14 @@ copy_python_scripts() {
   install -m 0755 "$d/python/cmd/pulumi-language-python-exec" "$d/python/dist/pulumi-resource-pulumi-python" "$OUT/"
 }
 
-# The YAML language host: its module has no replace directives, so it builds as released.
+# The YAML language host: pulumi-yaml's, wrapped to answer the Link RPC (see its main.go).
 build_yaml() {
   local w="$WORK/yaml"
-  rm -rf "$w"; mkdir -p "$w"
-  (cd "$WORK" && GOBIN="$w" quietly yaml go install "${BUILD_FLAGS[@]}" -ldflags "-s -w" \
-      "github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml@$PULUMI_YAML_VERSION")
-  mv -f "$w/pulumi-language-yaml" "$OUT/"
+  rm -rf "$w"; mkdir -p "$w/cmd/pulumi-language-yaml" "$w/out"
+  sed "s/@PULUMI_YAML_VERSION@/$PULUMI_YAML_VERSION/g" "$TOOLS_SRC/gomod/yaml.go.mod" > "$w/go.mod"
+  cp "$TOOLS_SRC/pulumi-language-yaml/main.go" "$w/cmd/pulumi-language-yaml/"
+  (cd "$w" && quietly yaml go build "${BUILD_FLAGS[@]}" -o out/ -ldflags "-s -w" ./cmd/pulumi-language-yaml)
+  mv -f "$w/out/pulumi-language-yaml" "$OUT/"
 }
 
 # ---- kubernetes: the Pulumi Kubernetes provider --------------------------------------
@@ -363,7 +364,8 @@ main() {
         if [ -n "$sys" ] && [ -x "$(dirname "$sys")/pulumi-language-yaml" ]; then
           log "using the system pulumi's pulumi-language-yaml"
         else
-          stage yaml "$PULUMI_YAML_VERSION" "" pulumi-language-yaml build_yaml "~1 min"
+          stage yaml "$PULUMI_YAML_VERSION" \
+            "$TOOLS_SRC/gomod/yaml.go.mod $TOOLS_SRC/pulumi-language-yaml/main.go" pulumi-language-yaml build_yaml "~1 min"
         fi
         ;;
       kubernetes)
