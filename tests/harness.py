@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 import runpy
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -262,3 +263,25 @@ def unwrap(value: Any, path: str, secret_paths: list[str]) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
+
+
+# ---- the component package's YAML example (examples/yaml) ---------------------------------------
+
+EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
+EXAMPLE_SECRETS = ("supabaseUrl", "supabaseServiceKey")
+
+
+def example() -> dict[str, Any]:
+    return _load_yaml(EXAMPLE)
+
+
+def example_inputs(**config: str) -> dict[str, Any]:
+    """The example's ArchonStack properties, its `${...}` config references resolved."""
+    project = example()
+    values = {name: spec.get("default") for name, spec in project["config"].items()}
+    values.update(config)
+    inputs = {}
+    for name, value in project["resources"]["archon"]["properties"].items():
+        reference = re.fullmatch(r"\$\{(\w+)\}", value) if isinstance(value, str) else None
+        inputs[name] = values[reference.group(1)] if reference else value
+    return inputs

@@ -19,10 +19,9 @@ import pytest
 import yaml
 
 from engine import Project, normalized
-from harness import FAKE_SECRETS, ROOT
+from harness import EXAMPLE, EXAMPLE_SECRETS, FAKE_SECRETS, ROOT, example_inputs
 from live import ROLLOUT_TIMEOUT, LiveStack
 from localcluster import CONTEXT, Cluster
-from test_package import EXAMPLE, EXAMPLE_SECRETS, example_inputs
 
 PYTHON, YAML = "e2e-pkg-python", "e2e-pkg-yaml"
 SECRETS = {key: FAKE_SECRETS[key] for key in EXAMPLE_SECRETS}

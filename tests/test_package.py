@@ -21,32 +21,23 @@ from archon.package.component import ArchonStack, InputNotKnown, InputSource, In
 from archon.package.provider import STACK_TOKEN, schema
 from archon.settings.keys import ALL_KEYS, DECLARED_KEYS, SECRET_KEYS
 from engine import normalized
-from harness import FAKE_SECRETS, ROOT, kubernetes_objects, render, run_under_mocks, settings_of, stack_file_config
-
-EXAMPLE = ROOT / "examples" / "yaml" / "Pulumi.yaml"
-EXAMPLE_SECRETS = ("supabaseUrl", "supabaseServiceKey")
+from harness import (
+    EXAMPLE_SECRETS,
+    FAKE_SECRETS,
+    ROOT,
+    example_inputs,
+    kubernetes_objects,
+    render,
+    run_under_mocks,
+    settings_of,
+    stack_file_config,
+)
 
 
 def as_the_sdk_passes_it(value: Any, secret: bool = True) -> Any:
     """A secret input as the provider SDK hands it to construct (ProviderServicer._select_value)."""
     wire = rpc.wrap_rpc_secret(value) if secret else value
     return _sync_await(ProviderServicer._select_value(wire, deps=set()))
-
-
-def example() -> dict[str, Any]:
-    return yaml.safe_load(EXAMPLE.read_text())
-
-
-def example_inputs(**config: str) -> dict[str, Any]:
-    """The example's ArchonStack properties, its `${...}` config references resolved."""
-    project = example()
-    values = {name: spec.get("default") for name, spec in project["config"].items()}
-    values.update(config)
-    inputs = {}
-    for name, value in project["resources"]["archon"]["properties"].items():
-        reference = re.fullmatch(r"\$\{(\w+)\}", value) if isinstance(value, str) else None
-        inputs[name] = values[reference.group(1)] if reference else value
-    return inputs
 
 
 @pytest.fixture(scope="module")

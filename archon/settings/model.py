@@ -52,16 +52,21 @@ class Environment(StrEnum):
 class McpExposure(StrEnum):
     """How MCP clients outside the cluster reach archon-mcp."""
 
-    NONE = "none"  # only through `kubectl port-forward`
-    INGRESS = "ingress"  # its own HTTPS host at the edge
-    LOAD_BALANCER = "loadBalancer"  # a LoadBalancer Service on port 8051
+    NONE = "none"
+    """Only through `kubectl port-forward`."""
+    INGRESS = "ingress"
+    """Its own HTTPS host at the edge."""
+    LOAD_BALANCER = "loadBalancer"
+    """A LoadBalancer Service on port 8051."""
 
 
 class Exposure(StrEnum):
     """How the UI, the API and (with mcpExposure ingress) MCP are published."""
 
-    INGRESS = "ingress"  # Ingress objects, for ingress-nginx and compatible controllers
-    GATEWAY = "gateway"  # Gateway API HTTPRoutes attached to a Gateway you run
+    INGRESS = "ingress"
+    """Ingress objects, for ingress-nginx and compatible controllers."""
+    GATEWAY = "gateway"
+    """Gateway API HTTPRoutes attached to a Gateway you run."""
 
 
 class GatewayApiChannel(StrEnum):
@@ -74,16 +79,21 @@ class GatewayApiChannel(StrEnum):
 class UiAccess(StrEnum):
     """Who may use the UI and the API (Archon has no login of its own; its API hands out keys)."""
 
-    OIDC = "oidc"  # single sign-on through oauth2-proxy
-    BASIC_AUTH = "basicAuth"  # users and bcrypt passwords (htpasswd), checked by oauth2-proxy
-    SOURCE_RANGES = "sourceRanges"  # clients from uiSourceRanges only (ingress-nginx)
-    NONE = "none"  # anyone who reaches the host
+    OIDC = "oidc"
+    """Single sign-on through oauth2-proxy."""
+    BASIC_AUTH = "basicAuth"
+    """Users and bcrypt passwords (htpasswd), checked by oauth2-proxy."""
+    SOURCE_RANGES = "sourceRanges"
+    """Clients from uiSourceRanges only (ingress-nginx)."""
+    NONE = "none"
+    """Anyone who reaches the host."""
 
 
 class McpAuth(StrEnum):
     """What an MCP client must show (MCP clients cannot do a browser login)."""
 
-    CREDENTIAL = "credential"  # an `Authorization: Basic` header, checked against mcpHtpasswd
+    CREDENTIAL = "credential"
+    """An `Authorization: Basic` header, checked against mcpHtpasswd."""
     NONE = "none"
 
 
