@@ -181,6 +181,15 @@ def replace_section(text: str, body: str) -> str:
 ARGS = "archon/package/args.py"
 
 
+def formatted(source: str, name: str) -> str:
+    """Python source as `ruff format` (a dev requirement, pinned) writes it, so that lint passes."""
+    ruff = Path(sys.executable).parent / "ruff"
+    done = subprocess.run(
+        [str(ruff), "format", "--stdin-filename", name, "-"], input=source, capture_output=True, text=True, check=True
+    )
+    return done.stdout
+
+
 def package_schema() -> str:
     from archon.package.provider import schema  # imports archon/package/args.py as it is now
 
@@ -191,7 +200,7 @@ OUTPUTS: dict[str, Callable[[str], str]] = {
     "Pulumi.yaml": pulumi_yaml,
     "docs/configuration.md": lambda current: configuration_md(),
     "README.md": lambda current: replace_section(current, services_md()),
-    ARGS: lambda current: args_source(),
+    ARGS: lambda current: formatted(args_source(), ARGS),
     "package/schema.json": lambda current: package_schema(),
 }
 

@@ -33,6 +33,22 @@ def pulumi_binary() -> str:
     return found
 
 
+def engine_environment(state: Path) -> dict[str, str]:
+    """The environment of a `pulumi` command: the project's tools and plugins, a file backend in
+    `state`, the local passphrase, and no downloads."""
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([str(TOOLS_PATH), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
+        "PULUMI_HOME": str(PULUMI_HOME),
+        "PULUMI_BACKEND_URL": f"file://{state}",
+        "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        # Every plugin comes from `make tools`: a download attempt is an error, not a fallback.
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "NO_COLOR": "1",
+    }
+
+
 class Project:
     """A copy of the program (or of another project directory, `program`) with its own state
     backend, on which `pulumi` commands run."""
@@ -47,17 +63,7 @@ class Project:
             self.dir.mkdir(parents=True)
             self._copy_the_program(stacks)
         (workdir / "state").mkdir()
-        self.env = {
-            **os.environ,
-            "PATH": os.pathsep.join([str(TOOLS_PATH), str(ROOT / ".venv" / "bin"), os.environ.get("PATH", "")]),
-            "PULUMI_HOME": str(PULUMI_HOME),
-            "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            # Every plugin comes from `make tools`: a download attempt is an error, not a fallback.
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "NO_COLOR": "1",
-        }
+        self.env = engine_environment(workdir / "state")
 
     def _copy_the_program(self, stacks: tuple[str, ...]) -> None:
         for name in PROGRAM_FILES:

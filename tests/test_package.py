@@ -12,13 +12,15 @@ from typing import Any
 
 import pytest
 import yaml
+from pulumi.errors import InputPropertiesError, InputPropertyError
+from pulumi.output import Output
 from pulumi.provider.server import ProviderServicer
 from pulumi.runtime import rpc
 from pulumi.runtime.sync_await import _sync_await
 
 from archon.package import NAME, VERSION
 from archon.package.component import ArchonStack, InputNotKnown, InputSource, InvalidInputs, settings_from_inputs
-from archon.package.provider import STACK_TOKEN, schema
+from archon.package.provider import STACK_TOKEN, ArchonProvider, schema
 from archon.settings.keys import ALL_KEYS, DECLARED_KEYS, SECRET_KEYS
 from engine import normalized
 from harness import (
@@ -165,8 +167,6 @@ def test_a_secret_passed_in_plain_text_is_refused_by_name():
 
 
 def test_an_input_not_known_yet_is_refused_by_name():
-    from pulumi.output import Output
-
     unknown = Output.from_input("x").apply(lambda _: "y")  # not resolved: as another resource's output in a preview
     with pytest.raises(InputNotKnown, match="'uiHost' is not known yet"):
         InputSource({"uiHost": unknown})
@@ -179,6 +179,28 @@ def test_bad_inputs_are_one_error_that_names_each():
     message = str(error.value)
     assert "ArchonStack 'archon' has invalid inputs" in message and "nothing was changed" in message
     assert "  - serverReplicas: " in message and "  - uiAccess: " in message
+
+
+def test_the_provider_reports_bad_inputs_one_per_input_before_registering_anything():
+    provider = ArchonProvider()
+    raised: list[Exception] = []
+
+    def program() -> None:
+        for inputs in (
+            {"environment": "production", "uiAccess": "none", "serverTag": "latest"},
+            {"uiHost": Output.from_input("x").apply(lambda _: "y")},
+        ):
+            try:
+                provider.construct("archon", STACK_TOKEN, inputs)
+            except Exception as error:  # noqa: BLE001 - the test looks at what was raised
+                raised.append(error)
+
+    assert run_under_mocks(program, "prod", {}, []) == []
+    invalid, unknown = raised
+    assert isinstance(invalid, InputPropertiesError)
+    assert {e["property_path"] for e in invalid.errors or []} >= {"uiAccess", "serverTag"}
+    assert "archon:" not in " ".join(e["reason"] for e in invalid.errors or [])  # inputs have no namespace
+    assert isinstance(unknown, InputPropertyError) and unknown.property_path == "uiHost"
 
 
 def test_the_component_builds_the_same_objects_as_the_program():

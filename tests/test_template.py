@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from archon.settings.keys import BY_NAME
-from engine import PASSPHRASE, PULUMI_HOME, TOOLS_PATH, pulumi_binary
+from engine import engine_environment, pulumi_binary
 from harness import FAKE_SECRETS, ROOT
 from localcluster import CONTEXT, Cluster
 
@@ -55,17 +55,7 @@ class New:
         (workdir / "archon-pulumi").symlink_to(ROOT)
         (workdir / "state").mkdir()
         self.dir = workdir / "my-archon"
-        self.env = {
-            "PATH": f"{TOOLS_PATH}:{ROOT / '.venv' / 'bin'}:/usr/bin:/bin",
-            "HOME": str(workdir),
-            "PULUMI_HOME": str(PULUMI_HOME),
-            "PULUMI_BACKEND_URL": f"file://{workdir / 'state'}",
-            "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "KUBECONFIG": str(cluster.kubeconfig),
-            "NO_COLOR": "1",
-        }
+        self.env = engine_environment(workdir / "state") | {"KUBECONFIG": str(cluster.kubeconfig)}
         self.workdir = workdir
 
     def pulumi(self, *args: str, cwd: Path | None = None, input: str | None = None) -> str:

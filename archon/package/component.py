@@ -20,6 +20,7 @@ import pulumi
 from archon.components import stack
 from archon.package.args import ArchonStackArgs
 from archon.package.inputs import python_name
+from archon.settings.keys import NAMESPACE
 from archon.settings.loader import load_settings
 from archon.settings.model import Settings
 from configkit import InvalidConfiguration
@@ -27,6 +28,7 @@ from configkit import InvalidConfiguration
 
 class InputNotKnown(pulumi.RunError):
     def __init__(self, name: str) -> None:
+        self.name = name
         super().__init__(
             f"ArchonStack input '{name}' is not known yet (another resource's output?). The settings are validated "
             "as a whole before anything is deployed: pass a value known at preview time, such as a config value."
@@ -76,17 +78,21 @@ def settings_from_inputs(resource_name: str, inputs: Mapping[str, Any], stack: s
     try:
         return load_settings(stack or pulumi.get_stack(), InputSource(inputs))
     except InvalidConfiguration as error:
-        problems = "\n".join(f"  - {p.key}: {p.message}" for p in error.problems)
-        raise InvalidInputs(resource_name, len(error.problems), problems) from None
+        # The rules name other settings as config keys (`archon:allowMutableTags`); inputs have no namespace.
+        problems = {p.key: p.message.replace(f"{NAMESPACE}:", "") for p in error.problems}
+        raise InvalidInputs(resource_name, problems) from None
 
 
 class InvalidInputs(pulumi.RunError):
-    def __init__(self, resource_name: str, count: int, problems: str) -> None:
-        plural = "s" if count != 1 else ""
-        super().__init__(
-            f"ArchonStack '{resource_name}' has invalid inputs ({count} problem{plural}); nothing was changed.\n"
-            f"{problems}\nEach input is the config key of the same name: see docs/configuration.md."
+    def __init__(self, resource_name: str, problems: dict[str, str]) -> None:
+        self.problems = problems  # input -> what is wrong with it
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        self.summary = (
+            f"ArchonStack '{resource_name}' has invalid inputs ({count}); nothing was changed. "
+            "Each input is the config key of the same name (docs/configuration.md)."
         )
+        listed = "".join(f"\n  - {name}: {message}" for name, message in problems.items())
+        super().__init__(self.summary + listed)
 
 
 class ArchonStack(stack.ArchonStack):

@@ -4,26 +4,24 @@ An input is what its config key is: the same name (`serverTag`), the same form (
 number, a list of strings, an object), the same default and description. So a YAML or TypeScript
 program sets exactly what a stack file sets, and the same validation turns it into `Settings`.
 
-`args_source()` writes this as Python (`archon/package/args.py`, generated and checked by a test),
-because Pulumi's component provider infers the package schema from type annotations and attribute
-docstrings. Secrets are `pulumi.Input[str]` (a value from a secret config key, or `fn::secret`);
-everything else is a plain value: the settings are validated as a whole before any resource is
-registered, so they must be known when the stack is built (see docs/package.md).
+`args_source()` writes this as Python (`archon/package/args.py`, which `archon.generate` writes and
+a test checks), because Pulumi's component provider infers the package schema from type
+annotations and attribute docstrings. Secrets are `pulumi.Input[str]` (a value from a secret config
+key, or `fn::secret`); everything else is a plain value: the settings are validated as a whole
+before any resource is registered, so they must be known when the stack is built (see
+docs/package.md).
 """
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from enum import Enum
-from pathlib import Path
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from archon.settings.keys import ALL_KEYS, ConfigKey, _unwrap
+from archon.settings.keys import ALL_KEYS, ConfigKey, unwrap_annotation
 
 ARGS = "ArchonStackArgs"
 HEADER = '''"""The inputs of the ArchonStack component package, one per config key.
@@ -58,10 +56,8 @@ class _Writer:
         self.enums: dict[str, set[str]] = {}  # module -> enum class names
 
     def annotation(self, annotation: Any) -> str:
-        annotation = _unwrap(annotation)
+        annotation = unwrap_annotation(annotation)
         origin = get_origin(annotation)
-        if origin is Annotated:  # pragma: no cover - _unwrap removes it
-            return self.annotation(get_args(annotation)[0])
         if origin is Union:
             (inner,) = [a for a in get_args(annotation) if a is not type(None)]
             return self.annotation(inner)
@@ -105,7 +101,8 @@ class _Writer:
 
 def _describe(field: FieldInfo) -> str:
     description = " ".join((field.description or "").split())
-    literal = [a for a in [_unwrap(field.annotation), *get_args(_unwrap(field.annotation))] if get_origin(a) is Literal]
+    annotation = unwrap_annotation(field.annotation)
+    literal = [a for a in (annotation, *get_args(annotation)) if get_origin(a) is Literal]
     if literal:
         choices = ", ".join(str(v) for v in get_args(literal[0]))
         description = f"{description} One of: {choices}.".strip()
@@ -126,7 +123,7 @@ def _class(name: str, doc: str, body: list[str]) -> str:
 def input_annotation(key: ConfigKey, writer: _Writer) -> str:
     if key.is_secret:
         return "pulumi.Input[str]"
-    annotation = _unwrap(key.field.annotation)
+    annotation = unwrap_annotation(key.field.annotation)
     if isinstance(annotation, type) and issubclass(annotation, (Enum, BaseModel)):
         return writer.annotation(annotation)
     form = key.form
@@ -149,20 +146,7 @@ def args_source() -> str:
         f"from {module} import {', '.join(sorted(names))}\n" for module, names in sorted(writer.enums.items())
     )
     parts = [HEADER + "\n" + imports, *writer.classes.values(), _class(ARGS, doc, fields)]
-    return _formatted("\n\n".join(part.rstrip("\n") + "\n" for part in parts))
-
-
-def _formatted(source: str) -> str:
-    """The source as `ruff format` (a dev requirement, pinned) writes it, so that lint passes."""
-    ruff = Path(sys.executable).parent / "ruff"
-    done = subprocess.run(
-        [str(ruff), "format", "--stdin-filename", "archon/package/args.py", "-"],
-        input=source,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout
+    return "\n\n".join(part.rstrip("\n") + "\n" for part in parts)
 
 
 def _key_description(key: ConfigKey) -> str:

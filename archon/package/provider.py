@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pulumi.errors import InputPropertiesError, InputPropertyError, InputPropertyErrorDetails
 from pulumi.provider.experimental.component import ComponentProvider
+from pulumi.provider.provider import ConstructResult
 
 from archon.package import NAME, VERSION
-from archon.package.component import ArchonStack
+from archon.package.component import ArchonStack, InputNotKnown, InvalidInputs, settings_from_inputs
 from archon.settings.keys import ALL_KEYS
 
 STACK_TOKEN = f"{NAME}:index:ArchonStack"
@@ -61,6 +63,20 @@ class ArchonProvider(ComponentProvider):
     def __init__(self) -> None:
         super().__init__([ArchonStack], NAME, version=VERSION)
         self.schema = json.dumps(finished(json.loads(self.schema or "{}")))
+
+    def construct(self, name: str, resource_type: str, inputs: Any, options: Any = None) -> ConstructResult:
+        """Bad inputs are reported as the engine reports any resource's bad inputs, one line per
+        input, before the component (or anything in it) is registered."""
+        try:
+            settings_from_inputs(name, inputs)
+        except InputNotKnown as error:
+            raise InputPropertyError(error.name, str(error)) from None
+        except InvalidInputs as error:
+            details: list[InputPropertyErrorDetails] = [
+                {"property_path": key, "reason": message} for key, message in error.problems.items()
+            ]
+            raise InputPropertiesError(error.summary, details) from None  # the engine lists each
+        return super().construct(name, resource_type, inputs, options)
 
     def map_inputs(self, inputs: Any, component_def: Any) -> Any:
         """The inputs under their schema names, which are the config keys the settings loader reads."""

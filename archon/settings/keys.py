@@ -84,7 +84,7 @@ def _scalar(annotation: Any) -> str:
     return "string"  # str, enums, secrets and the parsed string forms
 
 
-def _unwrap(annotation: Any) -> Any:
+def unwrap_annotation(annotation: Any) -> Any:
     """The type under Annotated[...] and Optional[...]."""
     while True:
         if hasattr(annotation, "__metadata__"):
@@ -101,10 +101,10 @@ def config_form(field: FieldInfo) -> ConfigForm:
     for meta in [*field.metadata, *getattr(field.annotation, "__metadata__", ())]:
         if isinstance(meta, ConfigForm):
             return meta
-    annotation = _unwrap(field.annotation)
+    annotation = unwrap_annotation(field.annotation)
     if get_origin(annotation) is list:
         (item,) = get_args(annotation)
-        return ConfigForm("array", _scalar(_unwrap(item)))
+        return ConfigForm("array", _scalar(unwrap_annotation(item)))
     return ConfigForm(_scalar(annotation))
 
 
@@ -135,11 +135,11 @@ def example_value(key: ConfigKey) -> str:
     """A value to show in a `pulumi config set` hint."""
     examples = key.field.examples or _metadata_examples(key.field.metadata)
     if not examples and key.is_list:
-        (item,) = get_args(_unwrap(key.field.annotation)) or (None,)
+        (item,) = get_args(unwrap_annotation(key.field.annotation)) or (None,)
         examples = _metadata_examples(getattr(item, "__metadata__", ()))
     if examples:
         return str(examples[0])
-    annotation = _unwrap(key.field.annotation)
+    annotation = unwrap_annotation(key.field.annotation)
     if annotation is bool:
         return "true"
     if annotation is int:
