@@ -26,7 +26,6 @@ METADATA = {
     "description": "Archon (API server, MCP server, agents, frontend) on Kubernetes, secure by default, as one "
     "component resource.",
     "keywords": ["kubernetes", "archon", "mcp", "category/infrastructure", "kind/component"],
-    "license": "MIT",
 }
 
 
@@ -66,7 +65,8 @@ class ArchonProvider(ComponentProvider):
 
     def construct(self, name: str, resource_type: str, inputs: Any, options: Any = None) -> ConstructResult:
         """Bad inputs are reported as the engine reports any resource's bad inputs, one line per
-        input, before the component (or anything in it) is registered."""
+        input, before the component (or anything in it) is registered. (The component then loads
+        the same settings again from the same inputs: milliseconds.)"""
         try:
             settings_from_inputs(name, inputs)
         except InputNotKnown as error:
