@@ -49,6 +49,24 @@ def engine_environment(state: Path) -> dict[str, str]:
     }
 
 
+def run_pulumi(
+    args: tuple[str, ...], cwd: Path, env: dict[str, str], check: bool = True, input: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """One non-interactive `pulumi` command; with `check`, a failure raises with its output."""
+    completed = subprocess.run(
+        [pulumi_binary(), *args, "--non-interactive"],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=600,
+    )
+    if check and completed.returncode != 0:
+        raise AssertionError(f"pulumi {' '.join(args)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}")
+    return completed
+
+
 class Project:
     """A copy of the program (or of another project directory, `program`) with its own state
     backend, on which `pulumi` commands run."""
@@ -79,20 +97,7 @@ class Project:
         (self.dir / "policy" / "venv").symlink_to(ROOT / ".venv")
 
     def pulumi(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess[str]:
-        completed = subprocess.run(
-            [pulumi_binary(), *args, "--non-interactive"],
-            cwd=self.dir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=600,
-        )
-        if check and completed.returncode != 0:
-            raise AssertionError(
-                f"pulumi {' '.join(args)} failed:\n{completed.stdout[-4000:]}\n{completed.stderr[-4000:]}"
-            )
-        return completed
+        return run_pulumi(args, self.dir, self.env, check=check, input=input)
 
     def init(self, stack: str, render_dir: Path | None = None, secrets: bool = True, like: str | None = None) -> None:
         """A new stack, configured as the shipped stack `like` (default: its own stack file)."""

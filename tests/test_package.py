@@ -199,7 +199,8 @@ def test_the_provider_reports_bad_inputs_one_per_input_before_registering_anythi
     invalid, unknown = raised
     assert isinstance(invalid, InputPropertiesError)
     assert {e["property_path"] for e in invalid.errors or []} >= {"uiAccess", "serverTag"}
-    assert "archon:" not in " ".join(e["reason"] for e in invalid.errors or [])  # inputs have no namespace
+    reasons = " ".join(e["reason"] for e in invalid.errors or [])
+    assert "archon:" not in reasons and "set allowMutableTags true" in reasons  # inputs have no namespace
     assert isinstance(unknown, InputPropertyError) and unknown.property_path == "uiHost"
 
 

@@ -5,7 +5,6 @@ cluster: the values given to its prompts reach the objects, and the rest take th
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ import pytest
 import yaml
 
 from archon.settings.keys import BY_NAME
-from engine import engine_environment, pulumi_binary
+from engine import engine_environment, run_pulumi
 from harness import FAKE_SECRETS, ROOT
 from localcluster import CONTEXT, Cluster
 
@@ -59,17 +58,7 @@ class New:
         self.workdir = workdir
 
     def pulumi(self, *args: str, cwd: Path | None = None, input: str | None = None) -> str:
-        done = subprocess.run(
-            [pulumi_binary(), *args, "--non-interactive"],
-            cwd=cwd or self.dir,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=600,
-        )
-        assert done.returncode == 0, f"pulumi {' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
-        return done.stdout
+        return run_pulumi(args, cwd or self.dir, self.env, input=input).stdout
 
 
 @pytest.fixture(scope="module")

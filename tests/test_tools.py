@@ -62,6 +62,20 @@ def test_a_suitable_pulumi_on_path_is_used_instead_of_building_one(tmp_path: Pat
     assert f"using system pulumi v3.300.0 at {system / 'pulumi'}" in log
     assert not (out / "pulumi").exists()
     assert (out / "pulumi-resource-kubernetes").exists()  # the provider is always the project's
+    assert (out / "pulumi-language-yaml").exists()  # that pulumi has no YAML host beside it: ours
+
+
+def test_the_system_pulumis_yaml_host_is_used_when_it_has_one(tmp_path: Path) -> None:
+    system = tmp_path / "system-bin"
+    system.mkdir()
+    for name in ("pulumi", "pulumi-language-python", "pulumi-language-yaml"):
+        tool = system / name
+        tool.write_text("#!/bin/sh\necho v3.300.0\n")
+        tool.chmod(0o755)
+    out = tmp_path / "out"
+    log = build("--out", str(out), "--use-system", "engine", path=f"{system}{os.pathsep}{os.environ['PATH']}").stderr
+    assert "using the system pulumi's pulumi-language-yaml" in log
+    assert not (out / "pulumi-language-yaml").exists()
 
 
 def test_an_older_pulumi_on_path_is_not_used(tmp_path: Path) -> None:

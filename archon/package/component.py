@@ -12,6 +12,7 @@ A value not known yet (another resource's output during a preview) is refused by
 
 # The analyzer reads the annotations at runtime: no `from __future__ import annotations`.
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +21,7 @@ import pulumi
 from archon.components import stack
 from archon.package.args import ArchonStackArgs
 from archon.package.inputs import python_name
-from archon.settings.keys import NAMESPACE
+from archon.settings.keys import ALL_KEYS, NAMESPACE
 from archon.settings.loader import load_settings
 from archon.settings.model import Settings
 from configkit import InvalidConfiguration
@@ -72,14 +73,17 @@ class InputSource:
         return key in self._secret
 
 
+# The rules name other settings as config keys (`archon:allowMutableTags`); an input has no namespace.
+_CONFIG_KEY = re.compile(rf"\b{NAMESPACE}:({'|'.join(sorted((k.name for k in ALL_KEYS), key=len, reverse=True))})\b")
+
+
 def settings_from_inputs(resource_name: str, inputs: Mapping[str, Any], stack: str | None = None) -> Settings:
     """Validated settings (for the current stack by default), or one error that names each input and
     what is wrong with it."""
     try:
         return load_settings(stack or pulumi.get_stack(), InputSource(inputs))
     except InvalidConfiguration as error:
-        # The rules name other settings as config keys (`archon:allowMutableTags`); inputs have no namespace.
-        problems = {p.key: p.message.replace(f"{NAMESPACE}:", "") for p in error.problems}
+        problems = {p.key: _CONFIG_KEY.sub(r"\1", p.message) for p in error.problems}
         raise InvalidInputs(resource_name, problems) from None
 
 
