@@ -49,16 +49,21 @@ def _program(workdir: Path, env: dict[str, str]) -> Path:
             input=input,
         )
 
+    _init_stack(program, env)
+    for key, value in FAKE_SECRETS.items():
+        pulumi("config", "set", "--secret", f"archon:{key}", input=value)
+    return program
+
+
+def _init_stack(project: Path, env: dict[str, str]) -> None:
+    """The `bench` stack of `project`, with a passphrase secrets provider."""
     subprocess.run(
         ["pulumi", "stack", "init", "bench", "--secrets-provider", "passphrase", "--non-interactive"],
-        cwd=program,
+        cwd=project,
         env=env,
         check=True,
         capture_output=True,
     )
-    for key, value in FAKE_SECRETS.items():
-        pulumi("config", "set", "--secret", f"archon:{key}", input=value)
-    return program
 
 
 ONE_CONFIG_MAP = f"""\
@@ -82,13 +87,7 @@ def _floor(workdir: Path, env: dict[str, str]) -> Path:
     (floor / "__main__.py").write_text(ONE_CONFIG_MAP)
     shutil.copy2(ROOT / "requirements.txt", floor / "requirements.txt")
     (floor / ".venv").symlink_to(ROOT / ".venv")
-    subprocess.run(
-        ["pulumi", "stack", "init", "bench", "--secrets-provider", "passphrase", "--non-interactive"],
-        cwd=floor,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    _init_stack(floor, env)
     return floor
 
 
